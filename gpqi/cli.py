@@ -1,0 +1,31 @@
+"""The `gpqi` command. Each stage's package contributes its commands from its own `cli.py`;
+this module only assembles them, so heavy imports (Spark, Django) stay inside the commands."""
+
+from __future__ import annotations
+
+import typer
+
+from gpqi import __version__
+
+app = typer.Typer(
+    help="gpqi: shared quality indicators for groups of general practices.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,  # locals may hold patient data
+)
+
+
+@app.command()
+def version() -> None:
+    """Print the gpqi version."""
+    typer.echo(__version__)
+
+
+def _register() -> None:
+    # Each import adds that stage's commands to `app`.
+    from gpqi.codelists import cli as codelists_cli
+
+    codelists_cli.register(app)
+
+
+_register()

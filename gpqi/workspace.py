@@ -1,0 +1,179 @@
+"""A workspace: the folder that holds one programme's snapshots, results and app state.
+
+Layout (documented for users in docs/workspace.md):
+
+    <workspace>/
+      gpqi.toml                    configuration (validated by `Config`)
+      CURRENT                      id of the snapshot being served (replaced atomically)
+      snapshots/<id>/<table>/*.parquet   a published CDM snapshot, one folder per table
+      snapshots/<id>/manifest.json       what the snapshot holds (tables, practices, row counts)
+      snapshots/<id>/report.json         the publish report (read/loaded/quarantined per table and practice)
+      snapshots/<id>/quarantine/*.parquet  rows that failed validation, with the reason
+      staging/                     ingest work in progress; never read by anything else
+      results/results.parquet      aggregate indicator results (all dates, all org levels)
+      results/list_sizes.parquet   registered list size per practice and reporting date
+      results/run.json             the last run: when, snapshot, indicators, versions, timings
+      worklists/<practice_code>/<indicator_id>.parquet   patient-identifiable; direct care only
+      app/                         web application state (SQLite by default)
+
+Everything downstream reads the snapshot named in CURRENT, never staging or raw extracts.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+DEFAULT_WORKSPACE = Path("gpqi-workspace")
+CONFIG_FILE = "gpqi.toml"
+
+
+class WorkspaceError(RuntimeError):
+    """The workspace is missing, malformed or has no snapshot yet."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class WorkspaceSection(_Strict):
+    name: str = "gpqi programme"
+
+
+class EngineSection(_Strict):
+    backend: str = Field("duckdb", pattern="^(duckdb|pyspark)$")
+    spark_master: str = "local[*]"
+    threads: int | None = Field(None, ge=1)
+    memory_limit: str | None = None  # DuckDB memory_limit, e.g. "8GB"
+
+
+class DisclosureSection(_Strict):
+    redact_at_or_below: int = Field(7, ge=0)
+    round_to: int = Field(5, ge=1)
+
+
+class Config(_Strict):
+    workspace: WorkspaceSection = WorkspaceSection()
+    engine: EngineSection = EngineSection()
+    disclosure: DisclosureSection = DisclosureSection()
+
+
+@dataclass(frozen=True)
+class Workspace:
+    root: Path
+    config: Config
+
+    @property
+    def config_path(self) -> Path:
+        return self.root / CONFIG_FILE
+
+    @property
+    def snapshots_dir(self) -> Path:
+        return self.root / "snapshots"
+
+    @property
+    def staging_dir(self) -> Path:
+        return self.root / "staging"
+
+    @property
+    def results_dir(self) -> Path:
+        return self.root / "results"
+
+    @property
+    def results_path(self) -> Path:
+        return self.results_dir / "results.parquet"
+
+    @property
+    def list_sizes_path(self) -> Path:
+        return self.results_dir / "list_sizes.parquet"
+
+    @property
+    def run_info_path(self) -> Path:
+        return self.results_dir / "run.json"
+
+    @property
+    def worklists_dir(self) -> Path:
+        return self.root / "worklists"
+
+    def worklist_path(self, practice_code: str, indicator_id: str) -> Path:
+        return self.worklists_dir / practice_code / f"{indicator_id}.parquet"
+
+    @property
+    def app_dir(self) -> Path:
+        return self.root / "app"
+
+    def current_snapshot_id(self) -> str | None:
+        pointer = self.root / "CURRENT"
+        if not pointer.exists():
+            return None
+        value = pointer.read_text(encoding="utf-8").strip()
+        return value or None
+
+    def current_snapshot(self) -> Path:
+        """The folder of the snapshot being served; WorkspaceError if none is published."""
+        snapshot_id = self.current_snapshot_id()
+        if snapshot_id is None:
+            raise WorkspaceError(
+                f"{self.root}: no snapshot published yet; run `gpqi ingest SOURCE --workspace {self.root}`"
+            )
+        path = self.snapshots_dir / snapshot_id
+        if not path.is_dir():
+            raise WorkspaceError(f"{self.root}: CURRENT names snapshot {snapshot_id!r}, which is missing")
+        return path
+
+    def table_files(self, table: str, snapshot: Path | None = None) -> list[Path]:
+        """The Parquet files holding `table` in a snapshot (the current one by default)."""
+        folder = (snapshot or self.current_snapshot()) / table
+        return sorted(folder.glob("*.parquet"))
+
+    def set_current_snapshot(self, snapshot_id: str) -> None:
+        """Point CURRENT at a snapshot atomically (write a temp file, then rename over)."""
+        tmp = self.root / f".CURRENT.{os.getpid()}.tmp"
+        tmp.write_text(snapshot_id + "\n", encoding="utf-8")
+        with tmp.open("rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, self.root / "CURRENT")
+
+
+def load_config(path: Path) -> Config:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise WorkspaceError(f"{path}: not valid TOML: {exc}") from exc
+    try:
+        return Config.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+        )
+        raise WorkspaceError(f"{path}: {problems}") from exc
+
+
+def open_workspace(path: Path | str = DEFAULT_WORKSPACE) -> Workspace:
+    root = Path(path)
+    config_path = root / CONFIG_FILE
+    if not config_path.exists():
+        raise WorkspaceError(f"{root}: not a gpqi workspace (no {CONFIG_FILE}); create one with `gpqi ingest`")
+    return Workspace(root=root, config=load_config(config_path))
+
+
+def init_workspace(path: Path | str = DEFAULT_WORKSPACE, name: str | None = None) -> Workspace:
+    """Create the workspace folder and gpqi.toml if missing; open it either way."""
+    root = Path(path)
+    root.mkdir(parents=True, exist_ok=True)
+    config_path = root / CONFIG_FILE
+    if not config_path.exists():
+        title = (name or "gpqi programme").replace('"', "'")
+        config_path.write_text(
+            "# gpqi workspace configuration; see docs/workspace.md\n"
+            f'[workspace]\nname = "{title}"\n\n'
+            '[engine]\nbackend = "duckdb"        # or "pyspark"\nspark_master = "local[*]"\n\n'
+            "[disclosure]\n# counts shown outside the owning practice: redact at or below, round the rest\n"
+            "redact_at_or_below = 7\nround_to = 5\n",
+            encoding="utf-8",
+        )
+    return open_workspace(root)
