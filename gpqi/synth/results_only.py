@@ -1,0 +1,387 @@
+"""A national-scale programme of *results only* (no patients): for load-testing the dashboard.
+
+`write_results_only(root, ResultsOnlyConfig(practices=6459, ...))` writes a workspace that looks
+to the web app like one the real pipeline built: a snapshot holding only the `practices` and
+`organisations` tables, `results/results.parquet` (RESULTS schema: practice rows plus network,
+sub-ICB, ICB and programme roll-ups that sum numerators and denominators), `list_sizes.parquet`
+and `run.json`. Nothing patient-level exists in it.
+
+Calibration (figures from /work/shared/data/reference/key_numbers.md):
+- number of practices: 6,459 open practices with a list (NHS Payments to General Practice
+  2022-23); list sizes log-normal with median 8,304 and mean 9,620 (same source);
+- denominators as a share of the list: QOF 2019-20 recorded prevalence by register (HYP 14.08%,
+  DM 7.07%, AST 6.48%, CHD 3.09%, COPD 1.94%, STIA 1.80%), 65+ share 17.7% (Apr 2020 median);
+- centres of rates where a national figure exists: flu 65+ 77.8%, under-65 at risk 41.4%,
+  pregnant 32.1% (UKHSA 2023-24), pertussis in pregnancy 64.4%, DNA 5.01% overall with the lead
+  time gradient (same day 1.94% ... >28 days 8.28%) and mode differences (telephone 1.84%,
+  face-to-face 5.43%);
+- ASSUMPTIONS (no published figure used): other indicators centre on 70%; practice effects
+  are normal on the logit scale with SD 0.35; an improvement programme in a fifth of networks
+  lifts the logit by up to 1.2 over three years; appointments 0.45 per registered patient per
+  month; each practice's list grows or shrinks by up to 1% a year.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from gpqi.cdm import SCHEMAS
+from gpqi.engine.schema import LIST_SIZES, RESULTS
+from gpqi.workspace import Workspace, init_workspace
+
+LIST_MEDIAN, LIST_MEAN = 8304.0, 9620.0  # NHS Payments to General Practice 2022-23
+PREVALENCE = {  # QOF 2019-20 recorded prevalence, key_numbers.md
+    "hyp": 0.1408,
+    "dm": 0.0707,
+    "ast": 0.0648,
+    "chd": 0.0309,
+    "copd": 0.0194,
+    "stia": 0.0180,
+}
+SHARE_65 = 0.177  # median 65+ share of a practice list, Apr 2020
+APPTS_PER_PATIENT_MONTH = 0.45  # assumption
+DNA_BY_KEYWORD = {  # key_numbers.md, DERIVED from NHS Digital regional CSVs
+    "same-day": 0.0194,
+    "48h": 0.03,
+    "within": 0.03,
+    "later": 0.065,
+    "28": 0.0828,
+    "telephone": 0.0184,
+    "face": 0.0543,
+    "video": 0.041,
+    "online": 0.041,
+    "home": 0.0433,
+    "gp": 0.0299,
+    "nurse": 0.0596,
+}
+CENTRES = {"flu-65": 0.778, "flu-risk": 0.414, "flu-preg": 0.321, "pertussis": 0.644}
+
+_WORDS_A = (
+    "Oak",
+    "Elm",
+    "Beech",
+    "Willow",
+    "Ash",
+    "Hazel",
+    "Rowan",
+    "Cedar",
+    "Maple",
+    "Birch",
+    "Holly",
+    "Alder",
+    "Linden",
+    "Juniper",
+    "Poplar",
+    "Larch",
+    "Yew",
+    "Aspen",
+    "Thorn",
+    "Laurel",
+)
+_WORDS_B = (
+    "Lane",
+    "Park",
+    "Road",
+    "Green",
+    "Hill",
+    "Vale",
+    "Court",
+    "Street",
+    "Rise",
+    "Way",
+    "Bank",
+    "Gate",
+    "Fields",
+    "Bridge",
+    "Row",
+    "Mead",
+    "Cross",
+    "End",
+    "Grove",
+    "Side",
+)
+_WORDS_C = ("Surgery", "Medical Centre", "Health Centre", "Family Practice", "Group Practice")
+
+
+@dataclass(frozen=True)
+class IndicatorSpec:
+    id: str
+    version: str
+    higher_is_better: bool
+    unit: str
+    domain: str
+
+
+@dataclass(frozen=True)
+class ResultsOnlyConfig:
+    practices: int = 6459
+    start: dt.date = dt.date(2016, 4, 30)
+    end: dt.date = dt.date(2026, 3, 31)
+    seed: int = 1
+    network_size: tuple[int, int] = (4, 6)
+    networks_per_sub_icb: int = 25
+    programme_share: float = 0.2  # share of networks in the improvement programme
+    programme_start: dt.date = dt.date(2019, 4, 30)
+    indicators: tuple[IndicatorSpec, ...] | None = None  # default: the built-in library
+    name: str = "National-scale results (synthetic)"
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+def month_ends(start: dt.date, end: dt.date) -> list[dt.date]:
+    out = []
+    y, m = start.year, start.month
+    while True:
+        nxt = dt.date(y + (m == 12), m % 12 + 1, 1)
+        d = nxt - dt.timedelta(days=1)
+        if d > end:
+            break
+        if d >= start:
+            out.append(d)
+        y, m = nxt.year, nxt.month
+    return out
+
+
+def library_specs() -> tuple[IndicatorSpec, ...]:
+    from gpqi.indicators import load_library
+
+    return tuple(
+        IndicatorSpec(i.id, getattr(i, "version", "results-only"), i.higher_is_better, i.unit, i.domain)
+        for i in load_library()
+    )
+
+
+def _centre(spec: IndicatorSpec) -> float:
+    for key, value in CENTRES.items():
+        if spec.id.startswith(key):
+            return value
+    if spec.unit == "appointment":
+        for key, value in DNA_BY_KEYWORD.items():
+            if key in spec.id:
+                return value
+        return 0.0501
+    return 0.70
+
+
+def _share_of_list(spec: IndicatorSpec) -> float:
+    if spec.unit == "appointment":
+        return APPTS_PER_PATIENT_MONTH * (0.3 if spec.id != "dna-all" and "dna" in spec.id else 1.0)
+    for key, value in PREVALENCE.items():
+        if spec.id.startswith(key):
+            return value
+    if "65" in spec.id:
+        return SHARE_65
+    if spec.domain in ("pregnancy", "immunisation") and ("preg" in spec.id or "pertussis" in spec.id):
+        return 0.004
+    if spec.domain == "immunisation":
+        return 0.012
+    return 0.10
+
+
+def _organisations(
+    cfg: ResultsOnlyConfig, rng: np.random.Generator
+) -> tuple[pa.Table, pa.Table, list[list[int]]]:
+    n = cfg.practices
+    sizes: list[int] = []
+    while sum(sizes) < n:
+        sizes.append(int(rng.integers(cfg.network_size[0], cfg.network_size[1] + 1)))
+    sizes[-1] -= sum(sizes) - n
+    if sizes[-1] <= 0:
+        sizes.pop()
+        sizes[-1] += n - sum(sizes)
+    networks: list[list[int]] = []
+    i = 0
+    for s in sizes:
+        networks.append(list(range(i, i + s)))
+        i += s
+    n_sub = max(1, -(-len(networks) // cfg.networks_per_sub_icb))
+    org_rows = [("PROG", cfg.name, "programme", None), ("ICB01", "Synthetic ICB", "icb", "PROG")]
+    for s in range(n_sub):
+        org_rows.append((f"SUB{s + 1:03d}", f"Sub-ICB location {s + 1}", "sub_icb", "ICB01"))
+    prac_rows = []
+    imd = rng.normal(23.5, 11.0, n).clip(3.4, 68.7)  # IMD2019 practice scores: mean 23.5, range 3.4-68.7
+    used_names: set[str] = set()
+    for k, members in enumerate(networks):
+        net = f"NET{k + 1:04d}"
+        sub = f"SUB{k // cfg.networks_per_sub_icb + 1:03d}"
+        org_rows.append(
+            (net, f"{_WORDS_A[k % 20]} {_WORDS_B[(k // 20) % 20]} Network {k + 1}", "network", sub)
+        )
+        for p in members:
+            code = f"Y{p + 1:05d}"
+            base = f"{_WORDS_A[int(rng.integers(20))]} {_WORDS_B[int(rng.integers(20))]} {_WORDS_C[int(rng.integers(5))]}"
+            name = base if base not in used_names else f"{base} ({code})"
+            used_names.add(name)
+            org_rows.append((code, name, "practice", net))
+            prac_rows.append(
+                (code, name, net, sub, float(imd[p]), ["emis", "tpp", "vision"][p % 3], None, None)
+            )
+    orgs = pa.Table.from_pylist(
+        [dict(zip(["org_code", "name", "type", "parent_code"], r, strict=True)) for r in org_rows],
+        schema=SCHEMAS["organisations"],
+    )
+    cols = [
+        "practice_code",
+        "name",
+        "network_code",
+        "sub_icb_code",
+        "imd_score",
+        "ehr_system",
+        "opened",
+        "closed",
+    ]
+    practices = pa.Table.from_pylist(
+        [dict(zip(cols, r, strict=True)) for r in prac_rows], schema=SCHEMAS["practices"]
+    )
+    return orgs, practices, networks
+
+
+def write_results_only(root: Path | str, cfg: ResultsOnlyConfig, progress=None) -> Workspace:  # noqa: ANN001
+    """Write the workspace; `progress(done, total)` is called after each indicator."""
+    rng = np.random.default_rng(cfg.seed)
+    ws = init_workspace(root, name=cfg.name)
+    specs = cfg.indicators or library_specs()
+    dates = month_ends(cfg.start, cfg.end)
+    n, t = cfg.practices, len(dates)
+    orgs, practices, networks = _organisations(cfg, rng)
+
+    snapshot_id = f"results-only-{cfg.seed}-{n}"
+    snap = ws.snapshots_dir / snapshot_id
+    if snap.exists():
+        shutil.rmtree(snap)
+    for table, data in (("organisations", orgs), ("practices", practices)):
+        (snap / table).mkdir(parents=True, exist_ok=True)
+        pq.write_table(data, snap / table / f"{table}.parquet")
+    (snap / "manifest.json").write_text(
+        json.dumps(
+            {
+                "kind": "results-only",
+                "practices": n,
+                "seed": cfg.seed,
+                "tables": ["organisations", "practices"],
+            }
+        ),
+        encoding="utf-8",
+    )
+    (snap / "report.json").write_text(
+        json.dumps({"tables": {}, "note": "results-only workspace: no extracts"}), encoding="utf-8"
+    )
+    ws.set_current_snapshot(snapshot_id)
+
+    # List sizes: log-normal at the start, a small steady drift per practice.
+    sigma = float(np.sqrt(2 * np.log(LIST_MEAN / LIST_MEDIAN)))
+    base = rng.lognormal(np.log(LIST_MEDIAN), sigma, n).clip(800, 80000)
+    drift = rng.uniform(-0.01, 0.01, n) / 12
+    months = np.arange(t)
+    lists = np.rint(base[:, None] * (1 + drift[:, None]) ** months[None, :]).astype(np.int64)
+
+    net_of = np.empty(n, dtype=np.int64)
+    for k, members in enumerate(networks):
+        net_of[members] = k
+    in_programme = rng.random(len(networks)) < cfg.programme_share
+    prog_month = next((i for i, d in enumerate(dates) if d >= cfg.programme_start), t)
+    ramp = np.clip((months - prog_month) / 36.0, 0, 1)  # three years to full effect
+
+    codes = np.array(practices.column("practice_code").to_pylist())
+    net_codes = np.array(practices.column("network_code").to_pylist())
+    sub_codes = np.array(practices.column("sub_icb_code").to_pylist())
+    date_arr = pa.array(dates, pa.date32())
+
+    ws.results_dir.mkdir(parents=True, exist_ok=True)
+    tmp_results = ws.results_path.with_suffix(".tmp")
+    writer = pq.ParquetWriter(tmp_results, RESULTS)
+    try:
+        for done, spec in enumerate(specs, start=1):
+            share = _share_of_list(spec) * rng.lognormal(0, 0.15, n)
+            den = rng.poisson((lists * share[:, None]).clip(0, None)).astype(np.int64)
+            centre = _centre(spec)
+            logit0 = np.log(centre / (1 - centre))
+            effect = rng.normal(0, 0.35, n)
+            uplift = np.zeros((n, t))
+            if spec.higher_is_better and spec.unit == "patient":
+                uplift = in_programme[net_of][:, None] * ramp[None, :] * rng.uniform(0.6, 1.2, n)[:, None]
+                effect = effect * np.where(in_programme[net_of], 1 - 0.5 * ramp[-1], 1.0)
+            noise = rng.normal(0, 0.05, (n, t))
+            p = 1 / (1 + np.exp(-(logit0 + effect[:, None] + uplift + noise)))
+            num = rng.binomial(den, p).astype(np.int64)
+            exc = rng.binomial(den, 0.03).astype(np.int64) if spec.unit == "patient" else np.zeros_like(den)
+            _write_level(writer, spec, dates, date_arr, "practice", codes, num, den, exc)
+            for level, keys in (("network", net_codes), ("sub_icb", sub_codes)):
+                uniq, inv = np.unique(keys, return_inverse=True)
+                agg = [np.zeros((len(uniq), t), dtype=np.int64) for _ in range(3)]
+                for a, src in zip(agg, (num, den, exc), strict=True):
+                    np.add.at(a, inv, src)
+                _write_level(writer, spec, dates, date_arr, level, uniq, *agg)
+            for level, code in (("icb", "ICB01"), ("programme", "PROG")):
+                _write_level(
+                    writer,
+                    spec,
+                    dates,
+                    date_arr,
+                    level,
+                    np.array([code]),
+                    num.sum(0, keepdims=True),
+                    den.sum(0, keepdims=True),
+                    exc.sum(0, keepdims=True),
+                )
+            if progress:
+                progress(done, len(specs))
+    finally:
+        writer.close()
+    os.replace(tmp_results, ws.results_path)
+
+    ls = pa.table(
+        {
+            "practice_code": pa.array(np.repeat(codes, t)),
+            "reporting_date": pa.array(np.tile(np.array(dates, dtype="datetime64[D]"), n)).cast(pa.date32()),
+            "list_size": pa.array(lists.reshape(-1)),
+        },
+        schema=LIST_SIZES,
+    )
+    pq.write_table(ls, ws.list_sizes_path)
+    ws.run_info_path.write_text(
+        json.dumps(
+            {
+                "kind": "results-only",
+                "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                "snapshot": snapshot_id,
+                "backend": "none (synthesised results)",
+                "indicators": {s.id: s.version for s in specs},
+                "dates": {"first": dates[0].isoformat(), "last": dates[-1].isoformat(), "count": t},
+                "practices": n,
+                "seed": cfg.seed,
+            },
+            indent=2,
+        ),
+        encoding="utf-8",
+    )
+    return ws
+
+
+def _write_level(writer, spec, dates, date_arr, level, codes, num, den, exc) -> None:  # noqa: ANN001
+    n, t = num.shape
+    with np.errstate(invalid="ignore", divide="ignore"):
+        value = np.where(den > 0, num / np.maximum(den, 1), np.nan)
+    table = pa.table(
+        {
+            "indicator_id": pa.array(np.full(n * t, spec.id)),
+            "indicator_version": pa.array(np.full(n * t, spec.version)),
+            "reporting_date": pa.array(np.tile(np.array(dates, dtype="datetime64[D]"), n)).cast(pa.date32()),
+            "org_type": pa.array(np.full(n * t, level)),
+            "org_code": pa.array(np.repeat(codes, t)),
+            "numerator": pa.array(num.reshape(-1)),
+            "denominator": pa.array(den.reshape(-1)),
+            "excluded": pa.array(exc.reshape(-1)),
+            "value": pa.array(value.reshape(-1), mask=np.isnan(value.reshape(-1))),
+        },
+        schema=RESULTS,
+    )
+    writer.write_table(table)

@@ -1,0 +1,25 @@
+"""The Django dashboard: comparative views of indicator results for each role, data-sharing
+agreements, pseudonymised peers and disclosure control.
+
+Layout (apps are Django apps; each owns its models, views, templates and URLs):
+    settings.py      configuration from the environment (workspace, database, security)
+    permissions.py   the one place that answers "may this user see X"
+    results.py       read-only access to the engine's results (DuckDB over a cache file)
+    analysis.py      page data built from results + gpqi.stats, already filtered by permissions
+    accounts/        users' roles and scopes, login/logout/password change
+    governance/      practices, networks, agreements, pseudonyms, targets (synced from snapshots)
+    dashboard/       the comparative pages and their CSV/XLSX/PNG/SVG downloads
+    navigation.py    the header navigation; later apps (worklists, campaigns, audit) add items
+"""
+
+import os
+
+
+def setup(workspace: str | os.PathLike[str] | None = None) -> None:
+    """Configure Django for a workspace (idempotent); used by the CLI commands."""
+    if workspace is not None:
+        os.environ["GPQI_WORKSPACE"] = str(workspace)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gpqi.web.settings")
+    import django
+
+    django.setup()

@@ -1,0 +1,28 @@
+// Draw every chart on the page: an element with data-chart="ID" gets the Vega-Lite spec held in
+// the inert JSON script element ID. The server decides what data the spec holds.
+(function () {
+  "use strict";
+  function draw(root) {
+    if (typeof vegaEmbed === "undefined") return;
+    root.querySelectorAll("[data-chart]").forEach(function (el) {
+      if (el.dataset.drawn) return;
+      var source = document.getElementById(el.dataset.chart);
+      if (!source) return;
+      el.dataset.drawn = "1";
+      var spec = JSON.parse(source.textContent);
+      vegaEmbed(el, spec, { actions: false, renderer: "svg" }).then(function (result) {
+        var svg = el.querySelector("svg");
+        if (svg) {
+          svg.setAttribute("role", "img");
+          svg.setAttribute("aria-label", spec.description || el.getAttribute("aria-label") || "Chart");
+        }
+        el.classList.add("gpqi-chart--drawn");
+      }).catch(function (err) {
+        el.textContent = "The chart could not be drawn; the table below holds the same figures.";
+        console.error(err);
+      });
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { draw(document); });
+  document.addEventListener("htmx:afterSwap", function (ev) { draw(ev.target); });
+})();

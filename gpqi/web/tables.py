@@ -1,0 +1,96 @@
+"""Tables shown on pages and downloaded as CSV or XLSX: one definition serves both."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.http import HttpResponse
+
+COLUMN_KINDS = ("text", "int", "pct", "num", "date")
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    kind: str = "text"  # one of COLUMN_KINDS
+
+
+@dataclass
+class Table:
+    name: str  # url-safe; the download's file name
+    caption: str
+    columns: list[Column]
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    row_class: str = "_class"  # rows may carry a CSS class under this key (e.g. own practice)
+
+    def cell(self, row: dict[str, Any], col: Column) -> str:
+        value = row.get(col.key)
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return row.get(col.key + "_note", "–")
+        if col.kind == "pct":
+            return f"{value * 100:.1f}%"
+        if col.kind == "int":
+            return f"{int(value):,}"
+        if col.kind == "num":
+            return f"{value:,.2f}"
+        return str(value)
+
+    def export_value(self, row: dict[str, Any], col: Column) -> Any:
+        value = row.get(col.key)
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return row.get(col.key + "_note", "")
+        if col.kind == "pct":
+            return round(float(value), 6)
+        if col.kind == "int":
+            return int(value)
+        return value
+
+
+def _safe_text(value: Any) -> Any:
+    # Spreadsheet formula injection: text starting with = + - @ is prefixed with a quote.
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value
+    return value
+
+
+def to_csv(table: Table) -> HttpResponse:
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow([c.label for c in table.columns])
+    for row in table.rows:
+        writer.writerow([_safe_text(table.export_value(row, c)) for c in table.columns])
+    response = HttpResponse(buf.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{table.name}.csv"'
+    return response
+
+
+def to_xlsx(table: Table) -> HttpResponse:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = table.name[:31]
+    ws.append([c.label for c in table.columns])
+    for row in table.rows:
+        values = []
+        for c in table.columns:
+            v = _safe_text(table.export_value(row, c))
+            values.append(v.isoformat() if isinstance(v, dt.date) else v)
+        ws.append(values)
+    for idx, c in enumerate(table.columns, start=1):
+        if c.kind == "pct":
+            for cell in ws.iter_rows(min_row=2, min_col=idx, max_col=idx):
+                cell[0].number_format = "0.0%"
+    buf = io.BytesIO()
+    wb.save(buf)
+    response = HttpResponse(
+        buf.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{table.name}.xlsx"'
+    return response
