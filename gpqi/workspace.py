@@ -9,7 +9,11 @@ Layout (documented for users in docs/workspace.md):
       snapshots/<id>/manifest.json       what the snapshot holds (tables, practices, row counts)
       snapshots/<id>/report.json         the publish report (read/loaded/quarantined per table and practice)
       snapshots/<id>/quarantine/*.parquet  rows that failed validation, with the reason
+      snapshots/<id>/practice_patients/<practice>.parquet  each practice's own patient rows before
+                                   merging (so one practice can be replaced without the others)
       staging/                     ingest work in progress; never read by anything else
+      ingest-history.jsonl         one line per `gpqi ingest` attempt (published, unchanged, failed)
+      .ingest.lock                 held while an ingest runs (one at a time per workspace)
       results/results.parquet      aggregate indicator results (all dates, all org levels)
       results/list_sizes.parquet   registered list size per practice and reporting date
       results/run.json             the last run: when, snapshot, indicators, versions, timings
@@ -56,10 +60,17 @@ class DisclosureSection(_Strict):
     round_to: int = Field(5, ge=1)
 
 
+class IngestSection(_Strict):
+    keep_snapshots: int = Field(5, ge=1)  # published snapshots kept on disk, the current one included
+    memory_limit: str = "4GB"  # DuckDB memory_limit while validating; it spills to staging beyond this
+    threads: int | None = Field(None, ge=1)
+
+
 class Config(_Strict):
     workspace: WorkspaceSection = WorkspaceSection()
     engine: EngineSection = EngineSection()
     disclosure: DisclosureSection = DisclosureSection()
+    ingest: IngestSection = IngestSection()
 
 
 @dataclass(frozen=True)
@@ -78,6 +89,13 @@ class Workspace:
     @property
     def staging_dir(self) -> Path:
         return self.root / "staging"
+
+    def snapshot_path(self, snapshot_id: str) -> Path:
+        return self.snapshots_dir / snapshot_id
+
+    @property
+    def ingest_history_path(self) -> Path:
+        return self.root / "ingest-history.jsonl"
 
     @property
     def results_dir(self) -> Path:
@@ -147,9 +165,7 @@ def load_config(path: Path) -> Config:
     try:
         return Config.model_validate(data)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
-        )
+        problems = "; ".join(f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors())
         raise WorkspaceError(f"{path}: {problems}") from exc
 
 
@@ -157,7 +173,9 @@ def open_workspace(path: Path | str = DEFAULT_WORKSPACE) -> Workspace:
     root = Path(path)
     config_path = root / CONFIG_FILE
     if not config_path.exists():
-        raise WorkspaceError(f"{root}: not a gpqi workspace (no {CONFIG_FILE}); create one with `gpqi ingest`")
+        raise WorkspaceError(
+            f"{root}: not a gpqi workspace (no {CONFIG_FILE}); create one with `gpqi ingest`"
+        )
     return Workspace(root=root, config=load_config(config_path))
 
 
@@ -173,7 +191,9 @@ def init_workspace(path: Path | str = DEFAULT_WORKSPACE, name: str | None = None
             f'[workspace]\nname = "{title}"\n\n'
             '[engine]\nbackend = "duckdb"        # or "pyspark"\nspark_master = "local[*]"\n\n'
             "[disclosure]\n# counts shown outside the owning practice: redact at or below, round the rest\n"
-            "redact_at_or_below = 7\nround_to = 5\n",
+            "redact_at_or_below = 7\nround_to = 5\n\n"
+            "[ingest]\n# published snapshots kept on disk (the current one included)\nkeep_snapshots = 5\n"
+            '# DuckDB memory while validating; beyond this it spills to staging/\nmemory_limit = "4GB"\n',
             encoding="utf-8",
         )
     return open_workspace(root)

@@ -42,3 +42,18 @@ def test_current_pointer_switches_atomically(tmp_path):
 def test_not_a_workspace(tmp_path):
     with pytest.raises(WorkspaceError, match="not a gpqi workspace"):
         open_workspace(tmp_path)
+
+
+def test_ingest_section_defaults_and_bounds(tmp_path):
+    ws = init_workspace(tmp_path / "ws")
+    assert ws.config.ingest.keep_snapshots == 5
+    assert "[ingest]" in ws.config_path.read_text()
+    ws.config_path.write_text("[ingest]\nkeep_snapshots = 0\n")
+    with pytest.raises(WorkspaceError, match="ingest.keep_snapshots"):
+        open_workspace(ws.root)
+
+
+def test_snapshot_paths(tmp_path):
+    ws = init_workspace(tmp_path / "ws")
+    assert ws.snapshot_path("s1") == ws.snapshots_dir / "s1"
+    assert ws.ingest_history_path.parent == ws.root
