@@ -37,6 +37,13 @@ def _json_script(value: Any, element_id: str) -> Markup:
     return Markup(f'<script type="application/json" id="{element_id}">{text}</script>')
 
 
+def _download_url(request: Any, name: str, fmt: str) -> str:
+    query = request.GET.copy()
+    query["download"] = name
+    query["format"] = fmt
+    return f"{request.path}?{query.urlencode()}"
+
+
 def environment(**options: Any) -> Environment:
     base_loader = options.pop("loader", None)
     loaders = [base_loader] if base_loader else []
@@ -45,6 +52,6 @@ def environment(**options: Any) -> Environment:
     options.setdefault("autoescape", True)
     env = Environment(**options)
     env.loader = ChoiceLoader(loaders) if len(loaders) > 1 else loaders[0]
-    env.globals.update(static=static, url=_url, json_script=_json_script)
+    env.globals.update(static=static, url=_url, json_script=_json_script, download_url=_download_url)
     env.filters.update(pct=_pct, num=_num)
     return env

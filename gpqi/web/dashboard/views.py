@@ -1,0 +1,950 @@
+"""The comparative pages. Each view asks `Access` what the user may see and builds its tables
+and charts from `gpqi.web.analysis` (which applies agreements, pseudonyms and disclosure);
+downloads come from the same view (`page.respond`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+
+from gpqi import stats
+from gpqi.web import analysis, sparkline
+from gpqi.web.accounts.models import CENTRAL_ROLES, Role
+from gpqi.web.catalogue import IndicatorMeta, catalogue, domain_sort_key, network_targets
+from gpqi.web.dashboard import charts as page_charts
+from gpqi.web.dashboard.page import Page, respond
+from gpqi.web.permissions import Access, access_for
+from gpqi.web.results import NoResults, ResultsStore, store_for
+from gpqi.web.tables import Column, Table
+from gpqi.web.ws import workspace
+from gpqi.workspace import Workspace, WorkspaceError
+
+MDC_LABELS = {
+    "common_cause": "Common cause variation",
+    "special_cause_improvement": "Special cause: improvement",
+    "special_cause_concern": "Special cause: concern",
+    "special_cause_neutral_high": "Special cause: higher (neutral)",
+    "special_cause_neutral_low": "Special cause: lower (neutral)",
+    "consistent_pass": "Consistently passes the target",
+    "consistent_fail": "Consistently fails the target",
+    "inconsistent": "Inconsistently passes the target",
+}
+
+
+@dataclass
+class Ctx:
+    ws: Workspace
+    store: ResultsStore
+    access: Access
+    catalogue: dict[str, IndicatorMeta]
+    date: dt.date
+
+
+def _ctx(request: HttpRequest) -> Ctx:
+    ws = workspace()
+    store = store_for(ws)
+    ids = store.indicator_ids()
+    return Ctx(ws, store, access_for(request), catalogue(ids), store.latest_date())
+
+
+def _no_data(request: HttpRequest, message: str) -> HttpResponse:
+    return render(
+        request, "dashboard/no_data.jinja", {"message": message, "page": Page("No results yet")}, status=200
+    )
+
+
+def with_results(view):  # noqa: ANN001, ANN201
+    """Login required; a workspace without results gets a plain explanation, not an error."""
+
+    @login_required
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            ctx = _ctx(request)
+        except (NoResults, WorkspaceError) as exc:
+            return _no_data(request, str(exc))
+        return view(request, ctx, *args, **kwargs)
+
+    wrapped.__name__ = view.__name__
+    wrapped.__doc__ = view.__doc__
+    return wrapped
+
+
+def _parse_date(value: str | None, dates: list[dt.date], default: dt.date) -> dt.date:
+    if not value:
+        return default
+    try:
+        d = dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise Http404("Unknown date") from exc
+    if d not in dates:
+        raise Http404("No results for that date")
+    return d
+
+
+def _mdc(key: str | None) -> str:
+    return MDC_LABELS.get(key or "", "–")
+
+
+# --- home ----------------------------------------------------------------------------------------
+
+
+@with_results
+def home(request: HttpRequest, c: Ctx) -> HttpResponse:
+    """What the role needs first."""
+    a = c.access
+    page = Page("Home")
+    ctx: dict[str, Any] = {"date": c.date}
+    if a.role in (Role.CLINICIAN, Role.PRACTICE_MANAGER):
+        code = a.home_practice
+        if code is None or not a.may_view_practice(code):
+            ctx["inactive"] = True
+        else:
+            rows = analysis.practice_indicators(c.store, a, code, c.catalogue)
+            lead = ("operational", "campaign") if a.role == Role.PRACTICE_MANAGER else ("clinical",)
+            first = [r for r in rows if r.meta.kind in lead]
+            rest = [r for r in rows if r.meta.kind not in lead]
+            key = lambda r: (-(r.opportunity or 0), r.meta.title)  # noqa: E731
+            ctx["practice"] = a.practices[code]
+            ctx["lead_kind"] = "operational and campaign" if a.role == Role.PRACTICE_MANAGER else "clinical"
+            page.add_table(
+                _opportunity_table(
+                    "priorities",
+                    f"{a.label(code)}: {ctx['lead_kind']} indicators, most to gain first",
+                    sorted(first, key=key),
+                    code,
+                )
+            )
+            page.add_table(
+                _opportunity_table(
+                    "other-indicators", f"{a.label(code)}: other indicators", sorted(rest, key=key), code
+                )
+            )
+    elif a.role == Role.NETWORK_LEAD and a.home_network:
+        ctx["network"] = a.home_network
+        page.add_table(_network_targets_table(c, a.home_network))
+    elif a.role == Role.FACILITATOR:
+        page.add_table(_facilitator_table(c))
+    else:
+        ctx["run"] = c.store.run_info()
+        page.add_table(_agreement_summary_table(c))
+    return respond(request, "dashboard/home.jinja", page, ctx)
+
+
+def _opportunity_table(name: str, caption: str, rows: list[analysis.PracticeIndicator], code: str) -> Table:
+    t = Table(
+        name,
+        caption,
+        [
+            Column("title", "Indicator"),
+            Column("value", "Practice", "pct"),
+            Column("target", "Target", "pct"),
+            Column("opportunity", "Patients to reach target", "int"),
+            Column("median", "Peer median", "pct"),
+            Column("variation", "Variation (SPC)"),
+            Column("assurance", "Assurance"),
+        ],
+    )
+    for r in rows:
+        t.rows.append(
+            {
+                "title": r.meta.title,
+                "_href": reverse("dashboard:indicator", args=[r.meta.id]) + f"?focus={code}",
+                "value": r.value,
+                "target": r.meta.target,
+                "opportunity": r.opportunity,
+                "median": r.peers.median if r.peers else None,
+                "variation": _mdc(r.variation),
+                "assurance": _mdc(r.assurance) if r.assurance else "No target",
+            }
+        )
+    return t
+
+
+def _network_targets_table(c: Ctx, network_code: str) -> Table:
+    a = c.access
+    members = [p for p in a.visible() if a.practices[p].network_code == network_code]
+    frame = c.store.all_at_date(c.date)
+    frame = frame[frame["org_code"].isin(members)]
+    t = Table(
+        "network-targets",
+        f"Network {network_code}: combined value against target ({len(members)} practices with an agreement)",
+        [
+            Column("title", "Indicator"),
+            Column("value", "Network", "pct"),
+            Column("target", "Target", "pct"),
+            Column("status", "Incentive"),
+        ],
+    )
+    for ind_id, group in frame.groupby("indicator_id"):
+        meta = c.catalogue.get(str(ind_id))
+        if meta is None:
+            continue
+        target = network_targets(meta.id).get(network_code, meta.target)
+        num, den = int(group["numerator"].sum()), int(group["denominator"].sum())
+        value = num / den if den else None
+        status = "No target"
+        if target is not None and den:
+            inc = _incentive([num], [den], [network_code], target, meta.higher_is_better)
+            status = "Earned" if inc.get(network_code) else "Not earned"
+        t.rows.append(
+            {
+                "title": meta.title,
+                "_href": reverse("dashboard:network", args=[network_code]) + f"?indicator={meta.id}",
+                "value": value,
+                "target": target,
+                "status": status,
+            }
+        )
+    t.rows.sort(key=lambda r: r["title"])
+    return t
+
+
+def _incentive(
+    nums: list[int], dens: list[int], networks: list[str], target: float, higher: bool
+) -> dict[str, bool]:
+    """Whether each network's combined proportion beats the target (gpqi.stats.network_incentive);
+    for lower-is-better measures the comparison is mirrored on the complement."""
+    n = np.asarray(nums, dtype="int64")
+    d = np.asarray(dens, dtype="int64")
+    if not higher:
+        n, target = d - n, 1 - target
+    result = stats.network_incentive(n, d, np.asarray(networks), target)
+    table = getattr(result, "table", result)
+    out: dict[str, bool] = {}
+    for _, row in table.iterrows():
+        out[str(row.get("network"))] = bool(row.get("beats_target", row.get("earned", False)))
+    return out
+
+
+def _facilitator_table(c: Ctx) -> Table:
+    a = c.access
+    t = Table(
+        "my-practices",
+        "Your practices: indicators below target and the largest opportunity",
+        [
+            Column("name", "Practice"),
+            Column("below", "Indicators below target", "int"),
+            Column("top", "Most to gain"),
+            Column("top_opp", "Patients to reach target", "int"),
+        ],
+    )
+    for code in a.own_shared():
+        rows = analysis.practice_indicators(c.store, a, code, c.catalogue)
+        below = [
+            r
+            for r in rows
+            if r.meta.target is not None
+            and r.value is not None
+            and ((r.value < r.meta.target) if r.meta.higher_is_better else (r.value > r.meta.target))
+        ]
+        best = max(rows, key=lambda r: r.opportunity or 0, default=None)
+        t.rows.append(
+            {
+                "name": a.label(code),
+                "_href": reverse("dashboard:practice", args=[code]),
+                "below": len(below),
+                "top": best.meta.title if best and best.opportunity else "–",
+                "top_opp": best.opportunity if best else None,
+            }
+        )
+    return t
+
+
+def _agreement_summary_table(c: Ctx) -> Table:
+    from gpqi.web.governance.models import Agreement, Practice
+
+    a = c.access
+    t = Table(
+        "agreements",
+        "Practices by data-sharing agreement",
+        [Column("status", "Agreement"), Column("n", "Practices", "int")],
+    )
+    total = Practice.objects.count()
+    t.rows.append({"status": "In force, shared in comparisons", "n": len(a.shared)})
+    t.rows.append({"status": "In force, named to peers", "n": len(a.identifiable)})
+    for status, label in Agreement.STATUSES:
+        if status != Agreement.ACTIVE:
+            t.rows.append(
+                {
+                    "status": label,
+                    "n": Agreement.objects.filter(status=status).values("practice").distinct().count(),
+                }
+            )
+    t.rows.append({"status": "All practices in the snapshot", "n": total})
+    return t
+
+
+# --- practices -----------------------------------------------------------------------------------
+
+
+@with_results
+def practice_list(request: HttpRequest, c: Ctx) -> HttpResponse:
+    a = c.access
+    codes = a.own_shared()
+    if len(codes) == 1:
+        return redirect("dashboard:practice", code=codes[0])
+    page = Page("Practices")
+    t = page.add_table(
+        Table(
+            "practices",
+            "Your practices",
+            [Column("name", "Practice"), Column("code", "Code"), Column("network", "Network")],
+        )
+    )
+    for code in codes:
+        t.rows.append(
+            {
+                "name": a.label(code),
+                "code": code,
+                "network": a.practices[code].network_code,
+                "_href": reverse("dashboard:practice", args=[code]),
+            }
+        )
+    return respond(request, "dashboard/practices.jinja", page, {})
+
+
+@with_results
+def practice(request: HttpRequest, c: Ctx, code: str) -> HttpResponse:
+    """Every indicator for one practice, grouped by domain."""
+    a = c.access
+    info = a.require_practice(code)
+    rows = analysis.practice_indicators(c.store, a, code, c.catalogue)
+    page = Page(f"{info.name}: overview")
+    groups = []
+    by_domain: dict[str, list[analysis.PracticeIndicator]] = {}
+    for r in rows:
+        by_domain.setdefault(r.meta.domain, []).append(r)
+    for domain in sorted(by_domain, key=domain_sort_key):
+        t = page.add_table(
+            Table(
+                f"overview-{domain}",
+                f"{domain.capitalize()} indicators at {c.date:%d %B %Y}",
+                [
+                    Column("title", "Indicator"),
+                    Column("value", "Practice", "pct"),
+                    Column("numerator", "Numerator", "int"),
+                    Column("denominator", "Denominator", "int"),
+                    Column("median", "Peer median", "pct"),
+                    Column("q1", "Peer lower quartile", "pct"),
+                    Column("q3", "Peer upper quartile", "pct"),
+                    Column("opportunity", "Patients to reach target", "int"),
+                    Column("variation", "Variation (SPC)"),
+                    Column("assurance", "Assurance"),
+                ],
+            )
+        )
+        sparks = {}
+        for r in by_domain[domain]:
+            t.rows.append(
+                {
+                    "title": r.meta.title,
+                    "_href": reverse("dashboard:indicator", args=[r.meta.id]) + f"?focus={code}",
+                    "value": r.value,
+                    "numerator": r.numerator,
+                    "denominator": r.denominator,
+                    "median": r.peers.median if r.peers else None,
+                    "q1": r.peers.q1 if r.peers else None,
+                    "q3": r.peers.q3 if r.peers else None,
+                    "opportunity": r.opportunity,
+                    "variation": _mdc(r.variation),
+                    "assurance": _mdc(r.assurance) if r.assurance else "No target",
+                }
+            )
+            sparks[r.meta.id] = sparkline.svg(r.spark, f"{r.meta.title}: last {len(r.spark)} months")
+        groups.append({"domain": domain, "table": t, "sparks": sparks, "rows": by_domain[domain]})
+    return respond(
+        request,
+        "dashboard/practice.jinja",
+        page,
+        {"info": info, "groups": groups, "date": c.date, "code": code},
+    )
+
+
+# --- indicators ----------------------------------------------------------------------------------
+
+
+@with_results
+def indicator_list(request: HttpRequest, c: Ctx) -> HttpResponse:
+    page = Page("Indicators")
+    by_domain: dict[str, list[IndicatorMeta]] = {}
+    for meta in c.catalogue.values():
+        by_domain.setdefault(meta.domain, []).append(meta)
+    for domain in sorted(by_domain, key=domain_sort_key):
+        t = page.add_table(
+            Table(
+                f"indicators-{domain}",
+                f"{domain.capitalize()}",
+                [
+                    Column("title", "Indicator"),
+                    Column("kind", "Kind"),
+                    Column("target", "Target", "pct"),
+                    Column("reference", "Based on"),
+                ],
+            )
+        )
+        for m in sorted(by_domain[domain], key=lambda m: m.title):
+            t.rows.append(
+                {
+                    "title": m.title,
+                    "_href": reverse("dashboard:indicator", args=[m.id]),
+                    "kind": m.kind,
+                    "target": m.target,
+                    "reference": m.reference,
+                }
+            )
+    return respond(request, "dashboard/indicators.jinja", page, {})
+
+
+@with_results
+def indicator(request: HttpRequest, c: Ctx, indicator_id: str) -> HttpResponse:
+    """Funnel plot, league table, before/after distribution, trend with SPC, variation."""
+    a = c.access
+    meta = c.catalogue.get(indicator_id)
+    if meta is None:
+        raise Http404("No such indicator")
+    dates = c.store.dates()
+    date = _parse_date(request.GET.get("date"), dates, c.date)
+    default_compare = (
+        next((d for d in dates if d >= date.replace(year=date.year - 5)), dates[0])
+        if date.year > 1
+        else dates[0]
+    )
+    compare = _parse_date(request.GET.get("compare"), dates, default_compare)
+    focus_options = [(p, a.label(p)) for p in a.own_shared()]
+    networks = sorted({a.practices[p].network_code for p in a.visible()})
+    focus = (
+        request.GET.get("focus")
+        or (a.home_practice if a.home_practice in a.shared else None)
+        or (f"network:{a.home_network}" if a.home_network else "programme")
+    )
+    if focus.startswith("network:"):
+        if focus[8:] not in networks:
+            raise Http404("No such network")
+    elif focus != "programme" and not a.may_view_practice(focus):
+        raise Http404("No such practice")
+    method = request.GET.get("method", "spiegelhalter")
+    if method not in ("wilson", "spiegelhalter"):
+        raise Http404("Unknown funnel method")
+
+    now = analysis.visible_frame(c.ws, a, c.store.at_date(indicator_id, date))
+    then = analysis.visible_frame(c.ws, a, c.store.at_date(indicator_id, compare))
+    page = Page(meta.title)
+
+    shown = now[~now["redacted"] & (now["denominator"] > 0)].copy()
+    funnel = stats.funnel(
+        shown["numerator"].to_numpy(), shown["denominator"].to_numpy(), target=None, method=method
+    )
+    ft = funnel.table.reset_index(drop=True)
+    shown = shown.reset_index(drop=True)
+    for col in ("lower_95", "upper_95", "lower_998", "upper_998", "outlier_95", "outlier_998"):
+        shown[col] = ft[col]
+    lo, hi = stats.wilson_interval(shown["numerator"].to_numpy(), shown["denominator"].to_numpy())
+    shown["ci_low"], shown["ci_high"] = np.asarray(lo), np.asarray(hi)
+    focus_codes = (
+        {focus}
+        if focus in a.own
+        else (
+            {p for p in a.own_shared() if a.practices[p].network_code == focus[8:]}
+            if focus.startswith("network:")
+            else set()
+        )
+    )
+    page.add_chart(
+        "funnel",
+        f"Funnel plot at {date:%B %Y} ({'overdispersion-adjusted' if method == 'spiegelhalter' else 'Wilson'} limits)",
+        page_charts.funnel_chart(shown, funnel, method, meta, focus_codes),
+    )
+
+    league = page.add_table(
+        Table(
+            "league-table",
+            f"All practices with an agreement at {date:%d %B %Y}, {'highest' if meta.higher_is_better else 'lowest'} first",
+            [
+                Column("label", "Practice"),
+                Column("numerator", "Numerator", "int"),
+                Column("denominator", "Denominator", "int"),
+                Column("value", "Value", "pct"),
+                Column("ci_low", "95% CI lower", "pct"),
+                Column("ci_high", "95% CI upper", "pct"),
+                Column("outlier", "Funnel (99.8%)"),
+            ],
+        )
+    )
+    order = shown.sort_values("value", ascending=not meta.higher_is_better)
+    for _, r in order.iterrows():
+        league.rows.append(
+            {
+                "label": r["label"],
+                "numerator": r["numerator"],
+                "denominator": r["denominator"],
+                "value": r["value"],
+                "ci_low": r["ci_low"],
+                "ci_high": r["ci_high"],
+                "outlier": {"high": "Above", "low": "Below"}.get(r["outlier_998"], "Within"),
+                "_class": "gpqi-own" if r["org_code"] in focus_codes else "",
+                "_href": reverse("dashboard:practice", args=[r["org_code"]])
+                if a.may_view_practice(r["org_code"])
+                else None,
+            }
+        )
+    hidden = int(now["redacted"].sum())
+    page.add_chart(
+        "caterpillar",
+        "League table with 95% confidence intervals",
+        page_charts.caterpillar_chart(order, meta, focus_codes),
+    )
+
+    sizes_now, sizes_then = c.store.list_sizes(date), c.store.list_sizes(compare)
+    page.add_chart(
+        "distribution",
+        f"Practices at {compare:%B %Y} and {date:%B %Y}, sized by list size",
+        page_charts.distribution_chart(then, now, sizes_then, sizes_now, compare, date, meta, focus_codes),
+    )
+
+    var_table = page.add_table(
+        Table(
+            "variation",
+            "Variation between practices, then and now",
+            [
+                Column("measure", "Measure"),
+                Column("then", f"{compare:%b %Y}", "num"),
+                Column("now", f"{date:%b %Y}", "num"),
+            ],
+        )
+    )
+    for label, weighted in (("unweighted", False), ("weighted by list size", True)):
+        vt = _variation_rows(then, sizes_then if weighted else None)
+        vn = _variation_rows(now, sizes_now if weighted else None)
+        for key in ("median", "q1", "q3", "iqr", "min", "max", "sd", "cv", "n"):
+            var_table.rows.append(
+                {
+                    "measure": f"{key.upper() if len(key) <= 3 else key.capitalize()} ({label})",
+                    "then": vt.get(key),
+                    "now": vn.get(key),
+                }
+            )
+
+    series, focus_label = _focus_series(c, a, indicator_id, focus)
+    spc_rows = []
+    if len(series) >= 2:
+        spc = stats.spc(
+            series["value"].to_numpy(dtype="float64"), improvement=meta.improvement, target=meta.target
+        )
+        tbl = spc.table.reset_index(drop=True)
+        tbl["reporting_date"] = series["reporting_date"].to_list()
+        page.add_chart(
+            "trend",
+            f"{focus_label}: trend with statistical process control limits",
+            page_charts.spc_chart(tbl, meta, focus_label, spc),
+        )
+        spc_rows = tbl
+        st = page.add_table(
+            Table(
+                "trend",
+                f"{focus_label}: monthly values and SPC",
+                [
+                    Column("date", "Date"),
+                    Column("value", "Value", "pct"),
+                    Column("mean", "Mean", "pct"),
+                    Column("lpl", "Lower limit", "pct"),
+                    Column("upl", "Upper limit", "pct"),
+                    Column("point_type", "Point"),
+                ],
+            )
+        )
+        for _, r in tbl.iterrows():
+            st.rows.append(
+                {
+                    "date": r["reporting_date"].isoformat(),
+                    "value": r["value"],
+                    "mean": r["mean"],
+                    "lpl": r["lpl"],
+                    "upl": r["upl"],
+                    "point_type": _mdc(r["point_type"]),
+                }
+            )
+        ctx_spc = {
+            "variation": _mdc(spc.variation),
+            "assurance": _mdc(spc.assurance) if spc.assurance else "No target",
+        }
+    else:
+        ctx_spc = None
+    return respond(
+        request,
+        "dashboard/indicator.jinja",
+        page,
+        {
+            "meta": meta,
+            "date": date,
+            "compare": compare,
+            "dates": dates,
+            "focus": focus,
+            "focus_options": focus_options,
+            "networks": networks,
+            "method": method,
+            "hidden": hidden,
+            "spc": ctx_spc,
+            "funnel": funnel,
+            "n_shown": len(shown),
+            "spc_rows": spc_rows,
+        },
+    )
+
+
+def _variation_rows(frame, sizes: dict[str, int] | None) -> dict[str, float | None]:  # noqa: ANN001
+    f = frame[~frame["redacted"] & (frame["denominator"] > 0)]
+    if f.empty:
+        return {}
+    weights = (
+        None if sizes is None else f["org_code"].map(lambda c: sizes.get(c, 0)).to_numpy(dtype="float64")
+    )
+    v = stats.variation(f["value"].to_numpy(dtype="float64"), weights=weights)
+    out = {}
+    for key, names in {
+        "median": ("median",),
+        "q1": ("q1", "p25"),
+        "q3": ("q3", "p75"),
+        "iqr": ("iqr",),
+        "min": ("min",),
+        "max": ("max",),
+        "sd": ("sd",),
+        "cv": ("cv", "coefficient_of_variation"),
+        "n": ("n",),
+    }.items():
+        out[key] = analysis._f(analysis._get(v, *names))
+    return out
+
+
+def _focus_series(c: Ctx, a: Access, indicator_id: str, focus: str):  # noqa: ANN202
+    if focus.startswith("network:"):
+        code = focus[8:]
+        members = [p for p in a.visible() if a.practices[p].network_code == code]
+        label = f"Network {code}"
+    elif focus == "programme":
+        members = a.visible()
+        label = "All practices with an agreement"
+    else:
+        s = c.store.practice_series(focus, indicator_id)
+        return s[s["denominator"] > 0], a.label(focus)
+    s = c.store.series_for(indicator_id, members)
+    s = s[s["denominator"] > 0].copy()
+    mine = all(m in a.own for m in members)
+    if not mine:  # a group that is not wholly the user's own: disclose the summed counts
+        num, den = analysis.disclosed_counts(c.ws, s["numerator"].to_numpy(), s["denominator"].to_numpy())
+        s["numerator"], s["denominator"] = num, den
+        s = s[~np.isnan(num) & ~np.isnan(den)]
+    s["value"] = s["numerator"] / s["denominator"]
+    return s, label
+
+
+# --- networks ------------------------------------------------------------------------------------
+
+
+def _indicator_param(request: HttpRequest, c: Ctx) -> IndicatorMeta:
+    ind = request.GET.get("indicator")
+    if ind is None:
+        with_target = [m for m in c.catalogue.values() if m.target is not None and m.kind == "clinical"]
+        return (with_target or list(c.catalogue.values()))[0]
+    if ind not in c.catalogue:
+        raise Http404("No such indicator")
+    return c.catalogue[ind]
+
+
+@with_results
+def networks(request: HttpRequest, c: Ctx) -> HttpResponse:
+    """Each network's combined value (visible practices only) against its target."""
+    a = c.access
+    meta = _indicator_param(request, c)
+    frame = analysis.visible_frame(c.ws, a, c.store.at_date(meta.id, c.date).assign())
+    raw = c.store.at_date(meta.id, c.date)
+    raw = raw[raw["org_code"].isin(a.shared)]
+    raw = raw.assign(network=raw["org_code"].map(lambda p: a.practices[p].network_code))
+    sums = raw.groupby("network")[["numerator", "denominator"]].sum()
+    overrides = network_targets(meta.id)
+    page = Page("Networks")
+    t = page.add_table(
+        Table(
+            "networks",
+            f"{meta.title}: networks at {c.date:%d %B %Y}",
+            [
+                Column("network", "Network"),
+                Column("practices", "Practices with an agreement", "int"),
+                Column("numerator", "Numerator", "int"),
+                Column("denominator", "Denominator", "int"),
+                Column("value", "Combined value", "pct"),
+                Column("target", "Target", "pct"),
+                Column("status", "Incentive"),
+            ],
+        )
+    )
+    for net, row in sums.iterrows():
+        num, den = int(row["numerator"]), int(row["denominator"])
+        target = overrides.get(str(net), meta.target)
+        earned = None
+        if target is not None and den:
+            earned = _incentive([num], [den], [str(net)], target, meta.higher_is_better).get(str(net))
+        own_net = (
+            a.is_central
+            or net == a.home_network
+            or all(p in a.own for p in raw.loc[raw["network"] == net, "org_code"])
+        )
+        dnum, dden = (
+            (float(num), float(den))
+            if own_net
+            else tuple(float(x[0]) for x in analysis.disclosed_counts(c.ws, np.array([num]), np.array([den])))
+        )
+        value = dnum / dden if dden and not np.isnan(dnum) and not np.isnan(dden) else None
+        t.rows.append(
+            {
+                "network": str(net),
+                "_href": reverse("dashboard:network", args=[net]) + f"?indicator={meta.id}",
+                "practices": int((raw["network"] == net).sum()),
+                "numerator": None if np.isnan(dnum) else dnum,
+                "numerator_note": "suppressed",
+                "denominator": None if np.isnan(dden) else dden,
+                "denominator_note": "suppressed",
+                "value": value,
+                "target": target,
+                "status": "No target" if earned is None else ("Earned" if earned else "Not earned"),
+                "_class": "gpqi-own" if net == a.home_network else "",
+            }
+        )
+    del frame
+    return respond(
+        request, "dashboard/networks.jinja", page, {"meta": meta, "catalogue": c.catalogue, "date": c.date}
+    )
+
+
+@with_results
+def network(request: HttpRequest, c: Ctx, code: str) -> HttpResponse:
+    a = c.access
+    if not a.may_view_network(code):
+        raise Http404("No such network")
+    meta = _indicator_param(request, c)
+    frame = analysis.visible_frame(c.ws, a, c.store.at_date(meta.id, c.date))
+    frame = frame[frame["network_code"] == code].sort_values("label")
+    page = Page(f"Network {code}")
+    t = page.add_table(
+        Table(
+            "network-practices",
+            f"{meta.title}: practices in network {code} at {c.date:%d %B %Y}",
+            [
+                Column("label", "Practice"),
+                Column("numerator", "Numerator", "int"),
+                Column("denominator", "Denominator", "int"),
+                Column("value", "Value", "pct"),
+            ],
+        )
+    )
+    for _, r in frame.iterrows():
+        t.rows.append(
+            {
+                "label": r["label"],
+                "numerator": None if np.isnan(r["numerator"]) else r["numerator"],
+                "numerator_note": "suppressed",
+                "denominator": None if np.isnan(r["denominator"]) else r["denominator"],
+                "denominator_note": "suppressed",
+                "value": None if np.isnan(r["value"]) else r["value"],
+                "value_note": "suppressed",
+                "_href": reverse("dashboard:practice", args=[r["org_code"]])
+                if a.may_view_practice(r["org_code"])
+                else None,
+                "_class": "gpqi-own" if r["own"] else "",
+            }
+        )
+    return respond(
+        request,
+        "dashboard/network.jinja",
+        page,
+        {"meta": meta, "code": code, "catalogue": c.catalogue, "date": c.date},
+    )
+
+
+# --- operational -----------------------------------------------------------------------------------
+
+
+@with_results
+def operational(request: HttpRequest, c: Ctx) -> HttpResponse:
+    """Appointments and did-not-attend rates by lead time, mode and channel: practice vs peers."""
+    a = c.access
+    options = a.own_shared()
+    if not options:
+        raise Http404("No practice in your scope")
+    code = request.GET.get("practice") or (a.home_practice if a.home_practice in options else options[0])
+    if code not in options:
+        raise Http404("No such practice")
+    ops = [m for m in c.catalogue.values() if m.kind == "operational"]
+    peers = analysis.peer_summaries(c.store, a, c.date)
+    series = c.store.practice_series(code)
+    latest = series[series["reporting_date"] == c.date].set_index("indicator_id")
+    page = Page("Operational")
+    t = page.add_table(
+        Table(
+            "operational",
+            f"{a.label(code)}: appointments at {c.date:%B %Y}",
+            [
+                Column("title", "Measure"),
+                Column("value", "Practice", "pct"),
+                Column("numerator", "Did not attend", "int"),
+                Column("denominator", "Appointments", "int"),
+                Column("median", "Peer median", "pct"),
+                Column("q1", "Peer lower quartile", "pct"),
+                Column("q3", "Peer upper quartile", "pct"),
+            ],
+        )
+    )
+    chart_rows = []
+    for m in sorted(ops, key=lambda m: m.id):
+        if m.id not in latest.index:
+            continue
+        r = latest.loc[m.id]
+        p = peers.get(m.id)
+        t.rows.append(
+            {
+                "title": m.title,
+                "_href": reverse("dashboard:indicator", args=[m.id]) + f"?focus={code}",
+                "value": analysis._f(r["value"]),
+                "numerator": int(r["numerator"]),
+                "denominator": int(r["denominator"]),
+                "median": p.median if p else None,
+                "q1": p.q1 if p else None,
+                "q3": p.q3 if p else None,
+            }
+        )
+        chart_rows.append(
+            {
+                "measure": m.title,
+                "practice": analysis._f(r["value"]),
+                "median": p.median if p else None,
+                "q1": p.q1 if p else None,
+                "q3": p.q3 if p else None,
+            }
+        )
+    if chart_rows:
+        page.add_chart(
+            "operational",
+            "Practice against the peer median and interquartile range",
+            page_charts.operational_chart(chart_rows, a.label(code)),
+        )
+    return respond(
+        request,
+        "dashboard/operational.jinja",
+        page,
+        {"code": code, "options": [(o, a.label(o)) for o in options], "date": c.date},
+    )
+
+
+# --- data quality ----------------------------------------------------------------------------------
+
+
+@login_required
+def data_quality(request: HttpRequest) -> HttpResponse:
+    """For the central team: the snapshot, its quarantine counts and the last run."""
+    a = access_for(request)
+    if a.role not in CENTRAL_ROLES:
+        raise Http404("Not available for your role")
+    ws = workspace()
+    page = Page("Data quality")
+    ctx: dict[str, Any] = {"snapshot_id": ws.current_snapshot_id()}
+    snap = None
+    try:
+        snap = ws.current_snapshot()
+    except WorkspaceError as exc:
+        ctx["snapshot_error"] = str(exc)
+    if snap is not None:
+        manifest = _read_json(snap / "manifest.json")
+        report = _read_json(snap / "report.json")
+        ctx["manifest"] = {k: v for k, v in manifest.items() if isinstance(v, (str, int, float))}
+        t = page.add_table(
+            Table(
+                "quarantine",
+                "Rows read, loaded and quarantined per table",
+                [
+                    Column("table", "Table"),
+                    Column("read", "Read", "int"),
+                    Column("loaded", "Loaded", "int"),
+                    Column("quarantined", "Quarantined", "int"),
+                ],
+            )
+        )
+        for table, counts in _report_tables(report):
+            t.rows.append({"table": table, **counts})
+        q = page.add_table(
+            Table(
+                "quarantine-practices",
+                "Quarantined rows per practice",
+                [
+                    Column("practice", "Practice"),
+                    Column("table", "Table"),
+                    Column("quarantined", "Quarantined", "int"),
+                ],
+            )
+        )
+        for practice, table, n in _report_practices(report):
+            q.rows.append({"practice": practice, "table": table, "quarantined": n})
+    run = store_for(ws).run_info()
+    ctx["run"] = {k: v for k, v in (run or {}).items() if isinstance(v, (str, int, float))}
+    if run and isinstance(run.get("indicators"), (dict, list)):
+        inds = run["indicators"]
+        r = page.add_table(
+            Table(
+                "run-indicators",
+                "Indicators in the last run and their versions",
+                [Column("id", "Indicator"), Column("version", "Version")],
+            )
+        )
+        items = (
+            inds.items()
+            if isinstance(inds, dict)
+            else ((i.get("id"), i.get("version")) if isinstance(i, dict) else (i, "") for i in inds)
+        )
+        for ind, ver in items:
+            r.rows.append({"id": ind, "version": json.dumps(ver) if isinstance(ver, (dict, list)) else ver})
+    return respond(request, "dashboard/data_quality.jinja", page, ctx)
+
+
+def _read_json(path) -> dict[str, Any]:  # noqa: ANN001
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return {}
+
+
+def _report_tables(report: dict[str, Any]) -> list[tuple[str, dict[str, int]]]:
+    tables = report.get("tables") or {}
+    out = []
+    for table, entry in tables.items() if isinstance(tables, dict) else []:
+        if isinstance(entry, dict):
+            out.append((table, {k: int(entry.get(k, 0) or 0) for k in ("read", "loaded", "quarantined")}))
+    return out
+
+
+def _report_practices(report: dict[str, Any]) -> list[tuple[str, str, int]]:
+    out = []
+    practices = report.get("practices") or {}
+    if isinstance(practices, dict):
+        for practice, tables in practices.items():
+            if isinstance(tables, dict):
+                for table, entry in tables.items():
+                    n = entry.get("quarantined", 0) if isinstance(entry, dict) else 0
+                    if n:
+                        out.append((practice, table, int(n)))
+    return out
+
+
+@login_required
+def about(request: HttpRequest) -> HttpResponse:
+    ws = workspace()
+    return render(
+        request,
+        "dashboard/about.jinja",
+        {"page": Page("About this data"), "disclosure": ws.config.disclosure},
+    )
