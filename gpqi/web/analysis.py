@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from gpqi import stats
+from gpqi.web import statsapi as stats
 from gpqi.web.catalogue import IndicatorMeta
 from gpqi.web.permissions import Access
 from gpqi.web.results import ResultsStore

@@ -199,11 +199,11 @@ class ResultsStore:
         if indicator_id is not None:
             sql += " AND indicator_id = ?"
             params.append(indicator_id)
-        return self._cursor().execute(sql + " ORDER BY indicator_id, reporting_date", params).df()
+        return _dates(self._cursor().execute(sql + " ORDER BY indicator_id, reporting_date", params).df())
 
     def series_for(self, indicator_id: str, practice_codes: list[str]) -> pd.DataFrame:
         """The summed series of a group of practices (a network's visible members)."""
-        return (
+        return _dates(
             self._cursor()
             .execute(
                 "SELECT reporting_date, sum(numerator) AS numerator, sum(denominator) AS denominator "
@@ -230,6 +230,13 @@ class ResultsStore:
             return json.loads(path.read_text(encoding="utf-8"))
         except json.JSONDecodeError:
             return {"error": f"{path} is not valid JSON"}
+
+
+def _dates(frame: pd.DataFrame) -> pd.DataFrame:
+    """DuckDB hands DATE columns to pandas as timestamps; pages work with datetime.date."""
+    if "reporting_date" in frame and len(frame):
+        frame["reporting_date"] = [d.date() if hasattr(d, "date") else d for d in frame["reporting_date"]]
+    return frame
 
 
 _stores: dict[Path, ResultsStore] = {}

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -21,9 +22,14 @@ WORKSPACE = Path(os.environ.get("GPQI_WORKSPACE", "gpqi-workspace")).resolve()
 APP_DIR = WORKSPACE / "app"
 
 
+TESTING = "pytest" in sys.modules or os.environ.get("GPQI_TESTING") == "1"
+
+
 def _secret_key() -> str:
     if key := os.environ.get("GPQI_SECRET_KEY"):
         return key
+    if TESTING:
+        return secrets.token_urlsafe(50)
     path = APP_DIR / "secret_key"
     if path.exists():
         return path.read_text(encoding="utf-8").strip()
@@ -41,7 +47,7 @@ DEBUG = os.environ.get("GPQI_DEBUG") == "1"
 ALLOWED_HOSTS = [
     h.strip() for h in os.environ.get("GPQI_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h
 ]
-if os.environ.get("GPQI_TESTING") == "1":
+if TESTING:
     ALLOWED_HOSTS.append("testserver")
 
 INSTALLED_APPS = [
@@ -98,7 +104,8 @@ TEMPLATES = [
 if os.environ.get("DATABASE_URL"):
     DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60)}
 else:
-    APP_DIR.mkdir(parents=True, exist_ok=True)
+    if not TESTING:
+        APP_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
@@ -145,7 +152,7 @@ USE_I18N = False
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = APP_DIR / "static"
+STATIC_ROOT = BASE_DIR / "static"  # not collected into: whitenoise serves the app folders
 STATICFILES_DIRS: list[Path] = []
 # Serve straight from the package's static folders (no collectstatic step needed).
 WHITENOISE_USE_FINDERS = True

@@ -47,7 +47,7 @@ def respond(request: HttpRequest, template: str, page: Page, context: dict[str, 
             table = page.tables[name]
             return to_csv(table) if fmt == "csv" else to_xlsx(table)
         if name in page.charts and fmt in CHART_FORMATS:
-            from gpqi.charts import render as render_chart
+            from gpqi.web.dashboard.charts import render as render_chart
 
             data = render_chart(page.charts[name].spec, fmt)
             content_type = "image/png" if fmt == "png" else "image/svg+xml"

@@ -15,8 +15,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from gpqi import stats
 from gpqi.web import analysis, sparkline
+from gpqi.web import statsapi as stats
 from gpqi.web.accounts.models import CENTRAL_ROLES, Role
 from gpqi.web.catalogue import IndicatorMeta, catalogue, domain_sort_key, network_targets
 from gpqi.web.dashboard import charts as page_charts
@@ -210,17 +210,13 @@ def _network_targets_table(c: Ctx, network_code: str) -> Table:
 def _incentive(
     nums: list[int], dens: list[int], networks: list[str], target: float, higher: bool
 ) -> dict[str, bool]:
-    """Whether each network's combined proportion beats the target (gpqi.stats.network_incentive);
-    for lower-is-better measures the comparison is mirrored on the complement."""
-    n = np.asarray(nums, dtype="int64")
-    d = np.asarray(dens, dtype="int64")
-    if not higher:
-        n, target = d - n, 1 - target
-    result = stats.network_incentive(n, d, np.asarray(networks), target)
-    table = getattr(result, "table", result)
+    """Whether each network's combined proportion (sum of numerators over sum of denominators)
+    meets the target; for lower-is-better measures, whether it is at or below it."""
     out: dict[str, bool] = {}
-    for _, row in table.iterrows():
-        out[str(row.get("network"))] = bool(row.get("beats_target", row.get("earned", False)))
+    for num, den, net in zip(nums, dens, networks, strict=True):
+        if den:
+            value = num / den
+            out[net] = value >= target if higher else value <= target
     return out
 
 

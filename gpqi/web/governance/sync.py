@@ -72,7 +72,7 @@ def sync_organisations(ws: Workspace) -> SyncReport:
     with transaction.atomic():
         networks = {n.code: n for n in Network.objects.all()}
         net_added = 0
-        for code, _name, net, sub, _closed in practices:
+        for _code, _name, net, sub, _closed in practices:
             if net not in networks:
                 networks[net] = Network.objects.create(
                     code=net,

@@ -1,0 +1,118 @@
+"""A small programme for the web tests: a results-only workspace (12 practices in 3 networks,
+4 indicators incl. one operational, 3 years monthly), synced into the test database, with
+agreements chosen to exercise every rule and one user per role."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from gpqi.synth.results_only import IndicatorSpec, ResultsOnlyConfig, write_results_only
+
+PASSWORD = "a-long-test-password-1"
+SPECS = (
+    IndicatorSpec("pulse-check-65", "v1", True, "patient", "cardiovascular"),
+    IndicatorSpec("hyp-bp-79", "v1", True, "patient", "cardiovascular"),
+    IndicatorSpec("dm-hba1c", "v1", True, "patient", "diabetes"),
+    IndicatorSpec("dna-all", "v1", False, "appointment", "operational"),
+)
+
+
+@pytest.fixture(scope="session")
+def workspace_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("web-ws")
+    write_results_only(
+        root,
+        ResultsOnlyConfig(
+            practices=12,
+            seed=3,
+            network_size=(4, 4),
+            networks_per_sub_icb=2,
+            start=dt.date(2023, 1, 31),
+            end=dt.date(2025, 12, 31),
+            indicators=SPECS,
+            name="Test programme",
+        ),
+    )
+    return root
+
+
+@dataclass(frozen=True)
+class Programme:
+    root: Path
+    own: str  # the clinician's practice (named, active)
+    suspended: str  # agreement suspended: never in shared views
+    no_agreement: str  # no agreement at all
+    named_peer: str  # permits identifiable comparison
+    anonymous_peer: str  # active, not identifiable
+    facilitated: tuple[str, ...]
+    network: str  # the own practice's network (network lead's scope)
+
+
+@pytest.fixture
+def programme(db, settings, workspace_root: Path) -> Programme:  # noqa: ANN001
+    from django.contrib.auth.models import User
+
+    from gpqi.web.accounts.models import Profile, Role
+    from gpqi.web.governance.models import Agreement, Network, Practice
+    from gpqi.web.governance.sync import sync_organisations
+    from gpqi.workspace import open_workspace
+
+    settings.WORKSPACE = workspace_root
+    sync_organisations(open_workspace(workspace_root))
+    codes = list(Practice.objects.order_by("code").values_list("code", flat=True))
+    own, suspended, no_agreement, named_peer, anonymous_peer = (
+        codes[0],
+        codes[1],
+        codes[4],
+        codes[5],
+        codes[8],
+    )
+    for code in codes:
+        if code == no_agreement:
+            continue
+        Agreement.objects.create(
+            practice=Practice.objects.get(code=code),
+            status=Agreement.SUSPENDED if code == suspended else Agreement.ACTIVE,
+            start_date=dt.date(2020, 1, 1),
+            identifiable_comparison=code in (named_peer,),
+            direct_care=True,
+        )
+    network = Practice.objects.get(code=own).network
+    facilitated = (codes[2], codes[6])
+    users = {
+        "analyst": (Role.ANALYST, {}),
+        "clinician": (Role.CLINICIAN, {"practice": Practice.objects.get(code=own)}),
+        "manager": (Role.PRACTICE_MANAGER, {"practice": Practice.objects.get(code=own)}),
+        "facilitator": (Role.FACILITATOR, {}),
+        "networklead": (Role.NETWORK_LEAD, {"network": network}),
+        "iglead": (Role.IG_LEAD, {}),
+        "admin": (Role.ADMIN, {}),
+    }
+    for username, (role, scope) in users.items():
+        user = User.objects.create_user(
+            username, password=PASSWORD, is_staff=role == Role.ADMIN, is_superuser=role == Role.ADMIN
+        )
+        profile = Profile.objects.create(user=user, role=role, **scope)
+        if role == Role.FACILITATOR:
+            profile.practices.set(Practice.objects.filter(code__in=facilitated))
+    assert Network.objects.count() == 3
+    return Programme(
+        workspace_root, own, suspended, no_agreement, named_peer, anonymous_peer, facilitated, network.code
+    )
+
+
+ROLES = ("analyst", "clinician", "manager", "facilitator", "networklead", "iglead", "admin")
+
+
+@pytest.fixture
+def login(client, programme):  # noqa: ANN001, ANN201
+    def _login(username: str):  # noqa: ANN202
+        client.logout()
+        assert client.login(username=username, password=PASSWORD)
+        return client
+
+    return _login
