@@ -1,0 +1,297 @@
+"""The runner: evaluate indicators over every reporting date of a range in one pass, roll
+the counts up the organisation tree, write results, list sizes, worklists and run.json.
+
+    from gpqi.engine import run
+    outcome = run("gpqi-workspace", dates="monthly:2016-04..2026-03")
+    outcome.results  # pandas: indicator_id, indicator_version, reporting_date, org_type, ...
+
+A definition's results are reused when its version, the snapshot and the dates are unchanged
+since they were computed, so re-running an unchanged library on an unchanged snapshot does no
+work (`outcome.computed` is empty).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from gpqi import __version__
+from gpqi.engine import store
+from gpqi.engine.backends import Backend, connect
+from gpqi.engine.counting import appointment_intervals, calendar_table, interval_deltas, running_counts
+from gpqi.engine.dates import month_end, parse_dates
+from gpqi.engine.rollup import practice_levels, roll_up
+from gpqi.engine.schema import LIST_SIZES, RESULTS
+from gpqi.engine.worklists import identified, patient_details, worklist
+from gpqi.indicators import Indicator, get, load_library
+from gpqi.indicators.compiler import KEY, Compiler, codes_arrow, needed_codelists, prepare_sources
+from gpqi.workspace import Workspace, open_workspace
+
+RESULT_COLUMNS = [f.name for f in RESULTS]
+Progress = Callable[[str, int, int], None]
+
+
+class RunError(RuntimeError):
+    """A run cannot start (bad dates, unknown indicator, no snapshot)."""
+
+
+@dataclass
+class RunResult:
+    results: pd.DataFrame
+    list_sizes: pd.DataFrame
+    info: dict[str, Any]
+    computed: list[str] = field(default_factory=list)
+    reused: list[str] = field(default_factory=list)
+
+    @property
+    def skipped(self) -> bool:
+        """True when nothing needed computing (unchanged definitions, snapshot and dates)."""
+        return not self.computed
+
+
+def default_dates(today: dt.date | None = None) -> list[dt.date]:
+    """The last 24 complete months (month ends) before today."""
+    today = today or dt.date.today()
+    year, month = today.year, today.month
+    ends = []
+    for _ in range(24):
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+        ends.append(month_end(year, month))
+    return sorted(ends)
+
+
+def _digest(dates: list[dt.date]) -> str:
+    return hashlib.sha256(",".join(d.isoformat() for d in dates).encode()).hexdigest()[:12]
+
+
+def _resolve(indicators: Iterable[Indicator | str] | None) -> list[Indicator]:
+    if indicators is None:
+        return load_library()
+    chosen = [item if isinstance(item, Indicator) else get(item) for item in indicators]
+    ids = [ind.id for ind in chosen]
+    if len(ids) != len(set(ids)):
+        raise RunError("an indicator id is given twice")
+    return chosen
+
+
+def _read_small(ws: Workspace, table: str) -> pd.DataFrame:
+    from gpqi.cdm.schema import SCHEMAS
+
+    files = ws.table_files(table)
+    if not files:
+        return SCHEMAS[table].empty_table().to_pandas()
+    return pa.concat_tables([pq.read_table(f) for f in files]).to_pandas()
+
+
+def table_rows(ws: Workspace) -> dict[str, int]:
+    """Rows per CDM table in the current snapshot (from Parquet metadata; no data read)."""
+    from gpqi.cdm.schema import TABLES
+
+    return {t: sum(pq.ParquetFile(f).metadata.num_rows for f in ws.table_files(t)) for t in TABLES}
+
+
+def open_snapshot(backend: Backend, ws: Workspace) -> dict[str, Any]:
+    from gpqi.engine.backends import USED_COLUMNS
+
+    return {table: backend.read_table(ws.table_files(table), table) for table in USED_COLUMNS}
+
+
+def _counts_frame(
+    deltas: pd.DataFrame, parts: list[str], practices: list[str], dates: list[dt.date]
+) -> pd.DataFrame:
+    extra = sorted(set(deltas["practice_code"]) - set(practices)) if not deltas.empty else []
+    frame = running_counts(deltas, [*practices, *extra], parts, len(dates))
+    frame["reporting_date"] = [dates[i] for i in frame["idx"]]
+    return frame.drop(columns="idx")
+
+
+def run(
+    workspace: Workspace | Path | str,
+    indicators: Iterable[Indicator | str] | None = None,
+    dates: str | Iterable[dt.date | str] | None = None,
+    backend: str | None = None,
+    *,
+    worklists: bool = True,
+    force: bool = False,
+    progress: Progress | None = None,
+    spark_session: Any = None,
+) -> RunResult:
+    """Evaluate `indicators` (default: the built-in library) on every reporting date."""
+    started = time.perf_counter()
+    ws = workspace if isinstance(workspace, Workspace) else open_workspace(workspace)
+    snapshot_id = ws.current_snapshot().name
+    day_list = parse_dates(dates) if dates is not None else default_dates()
+    chosen = _resolve(indicators)
+    versions = {ind.id: ind.version for ind in chosen}
+    digest = _digest(day_list)
+    backend_name = backend or ws.config.engine.backend
+    note = progress or (lambda _msg, _done, _total: None)
+
+    previous = store.read_run_info(ws)
+    previous_entries: dict[str, dict[str, Any]] = previous.get("indicators", {})
+    up_to_date = {
+        ind.id
+        for ind in chosen
+        if not force
+        and previous_entries.get(ind.id, {}).get("version") == versions[ind.id]
+        and previous_entries.get(ind.id, {}).get("snapshot_id") == snapshot_id
+        and previous_entries.get(ind.id, {}).get("dates_digest") == digest
+        and (not worklists or ind.unit != "patient" or previous_entries.get(ind.id, {}).get("worklists"))
+        and ws.results_path.exists()
+    }
+    to_compute = [ind for ind in chosen if ind.id not in up_to_date]
+    old_results = store.read_results(ws).to_pandas()
+    if not to_compute:
+        kept = old_results[old_results["indicator_id"].isin(list(versions))]
+        return RunResult(
+            results=kept.reset_index(drop=True),
+            list_sizes=store.read_list_sizes(ws).to_pandas(),
+            info=previous,
+            computed=[],
+            reused=[ind.id for ind in chosen],
+        )
+
+    timings: dict[str, float] = {}
+    practices_df = _read_small(ws, "practices")
+    organisations = _read_small(ws, "organisations")
+    practices = sorted(practices_df["practice_code"])
+
+    engine = connect(
+        backend_name,
+        threads=ws.config.engine.threads,
+        memory_limit=ws.config.engine.memory_limit,
+        spark_master=ws.config.engine.spark_master,
+        spark_session_=spark_session,
+    )
+    try:
+        t0 = time.perf_counter()
+        tables = open_snapshot(engine, ws)
+        needed = needed_codelists(to_compute)
+        codes = engine.upload(codes_arrow(needed))
+        sources = prepare_sources(tables, codes, needed)
+        sources.coded = engine.materialise(sources.coded)
+        compiler = Compiler(sources, materialise=engine.materialise)
+        calendar = engine.upload(calendar_table(day_list))
+        patients = sources.patients
+        opted = patients.filter(patients.type1_opt_out).select(_pid=patients[KEY])
+        timings["prepare"] = round(time.perf_counter() - t0, 3)
+
+        t0 = time.perf_counter()
+        base_deltas = interval_deltas(compiler.base(), calendar, day_list, "list_size").to_pandas()
+        sizes = _counts_frame(base_deltas, ["list_size"], practices, day_list)
+        timings["list_sizes"] = round(time.perf_counter() - t0, 3)
+
+        practice_frames: list[pd.DataFrame] = []
+        worklist_tables: dict[str, pa.Table] = {}
+        per_indicator: dict[str, float] = {}
+        for number, indicator in enumerate(to_compute, start=1):
+            note(indicator.id, number - 1, len(to_compute))
+            t0 = time.perf_counter()
+            parts = ["before_exclusions", "denominator", "numerator"]
+            if indicator.unit == "patient":
+                pops = compiler.patient_populations(indicator)
+                exprs = {
+                    part: (tbl := getattr(pops, part)).anti_join(opted, tbl[KEY] == opted._pid)
+                    for part in parts
+                }
+            else:
+                apops = compiler.appointment_populations(indicator)
+                exprs = {part: appointment_intervals(getattr(apops, part), apops.period) for part in parts}
+            steps = [interval_deltas(expr, calendar, day_list, part) for part, expr in exprs.items()]
+            combined = steps[0].union(steps[1]).union(steps[2])
+            counts = _counts_frame(combined.to_pandas(), parts, practices, day_list)
+            counts = counts.rename(columns={"practice_code": "org_code"})
+            counts["excluded"] = counts["before_exclusions"] - counts["denominator"]
+            counts["indicator_id"] = indicator.id
+            counts["indicator_version"] = versions[indicator.id]
+            practice_frames.append(counts.drop(columns="before_exclusions"))
+            if worklists and indicator.unit == "patient":
+                frame = worklist(compiler, indicator, pops, day_list[-1])
+                details = patient_details(ws.table_files("patients"), frame[KEY].tolist())
+                worklist_tables[indicator.id] = identified(
+                    frame, details, indicator, versions[indicator.id], day_list[-1]
+                )
+            per_indicator[indicator.id] = round(time.perf_counter() - t0, 3)
+        note("done", len(to_compute), len(to_compute))
+    finally:
+        engine.close()
+
+    t0 = time.perf_counter()
+    practice_rows = pd.concat(practice_frames, ignore_index=True)
+    levels = practice_levels(practices_df, organisations, sorted(set(practice_rows["org_code"])))
+    new_results = roll_up(practice_rows, levels)[RESULT_COLUMNS]
+    kept_old = old_results[~old_results["indicator_id"].isin([ind.id for ind in to_compute])]
+    results = pd.concat([kept_old, new_results], ignore_index=True) if len(kept_old) else new_results
+    results = results.sort_values(["indicator_id", "org_type", "org_code", "reporting_date"]).reset_index(
+        drop=True
+    )
+    results_table = pa.Table.from_pandas(results, schema=RESULTS, preserve_index=False)
+    sizes_table = pa.Table.from_pandas(
+        sizes[["practice_code", "reporting_date", "list_size"]], schema=LIST_SIZES, preserve_index=False
+    )
+    store.write_table(ws.results_path, results_table)
+    store.write_table(ws.list_sizes_path, sizes_table)
+    worklist_rows = {
+        ind_id: store.write_worklists(ws, ind_id, table, practices)
+        for ind_id, table in worklist_tables.items()
+    }
+    timings["write"] = round(time.perf_counter() - t0, 3)
+    timings["total"] = round(time.perf_counter() - started, 3)
+
+    now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    entries = dict(previous_entries) if previous.get("snapshot_id") else {}
+    entries = {k: v for k, v in entries.items() if k in set(old_results["indicator_id"])}
+    for indicator in to_compute:
+        entries[indicator.id] = {
+            "version": versions[indicator.id],
+            "title": indicator.title,
+            "snapshot_id": snapshot_id,
+            "dates_digest": digest,
+            "first_date": day_list[0].isoformat(),
+            "last_date": day_list[-1].isoformat(),
+            "computed_at": now,
+            "seconds": per_indicator[indicator.id],
+            "worklists": indicator.id in worklist_tables,
+            "worklist_rows": worklist_rows.get(indicator.id, 0),
+        }
+    info = {
+        "run_at": now,
+        "gpqi_version": __version__,
+        "snapshot_id": snapshot_id,
+        "backend": backend_name,
+        "dates": {
+            "spec": dates if isinstance(dates, str) else None,
+            "first": day_list[0].isoformat(),
+            "last": day_list[-1].isoformat(),
+            "count": len(day_list),
+            "digest": digest,
+        },
+        "computed": [ind.id for ind in to_compute],
+        "reused": sorted(up_to_date),
+        "indicators": entries,
+        "timings_seconds": {**timings, "per_indicator": per_indicator},
+        "rows": {
+            "snapshot": table_rows(ws),
+            "results": results_table.num_rows,
+            "list_sizes": sizes_table.num_rows,
+            "worklists": sum(worklist_rows.values()),
+        },
+    }
+    store.write_json(ws.run_info_path, info)
+    chosen_ids = [ind.id for ind in chosen]
+    return RunResult(
+        results=results[results["indicator_id"].isin(chosen_ids)].reset_index(drop=True),
+        list_sizes=sizes_table.to_pandas(),
+        info=info,
+        computed=[ind.id for ind in to_compute],
+        reused=sorted(up_to_date),
+    )

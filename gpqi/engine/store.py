@@ -1,0 +1,82 @@
+"""The results store: results, list sizes, run metadata and worklists in the workspace.
+
+Every file is written to a temporary name in its own folder and renamed over the old one, so
+a reader sees the previous complete file or the new complete file, never half of one, and a
+failed run leaves the previous results in place.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from gpqi.engine.schema import LIST_SIZES, RESULTS, WORKLIST
+from gpqi.workspace import Workspace
+
+
+def _replace(path: Path, write: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def write_table(path: Path, table: pa.Table) -> None:
+    _replace(path, lambda tmp: pq.write_table(table, tmp, compression="zstd"))
+
+
+def write_json(path: Path, data: dict[str, Any]) -> None:
+    def write(tmp: Path) -> None:
+        tmp.write_text(json.dumps(data, indent=2, sort_keys=False, default=str) + "\n", encoding="utf-8")
+
+    _replace(path, write)
+
+
+def read_table(path: Path, schema: pa.Schema) -> pa.Table:
+    if not path.exists():
+        return schema.empty_table()
+    return pq.read_table(path, schema=schema)
+
+
+def read_run_info(ws: Workspace) -> dict[str, Any]:
+    if not ws.run_info_path.exists():
+        return {}
+    try:
+        return json.loads(ws.run_info_path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return {}
+
+
+def read_results(ws: Workspace) -> pa.Table:
+    return read_table(ws.results_path, RESULTS)
+
+
+def read_list_sizes(ws: Workspace) -> pa.Table:
+    return read_table(ws.list_sizes_path, LIST_SIZES)
+
+
+def write_worklists(ws: Workspace, indicator_id: str, table: pa.Table, practices: list[str]) -> int:
+    """One file per practice (empty for practices with nobody listed); stale ones removed."""
+    import pyarrow.compute as pc
+
+    written = 0
+    for practice in practices:
+        rows = table.filter(pc.equal(table["practice_code"], practice)) if table.num_rows else table
+        write_table(ws.worklist_path(practice, indicator_id), rows.cast(WORKLIST))
+        written += rows.num_rows
+    keep = set(practices)
+    if ws.worklists_dir.exists():
+        for folder in ws.worklists_dir.iterdir():
+            stale = folder / f"{indicator_id}.parquet"
+            if folder.name not in keep and stale.exists():
+                stale.unlink()
+    return written

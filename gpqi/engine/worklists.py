@@ -1,0 +1,155 @@
+"""Worklists: each practice's own patients in an indicator's denominator and not in its
+numerator on the latest reporting date of a run, with why and what a clinician needs to act.
+
+The reason comes from the first coded criterion of the numerator (e.g. the systolic reading
+for a blood-pressure indicator): `never_recorded` (no such record on or before the date),
+`out_of_date` (the latest record is outside the window), `above_target` (the latest reading is
+in the window but outside the range), otherwise `not_done` (another numerator criterion is
+unmet). Worklists are patient-identifiable, for direct care at that practice only, and include
+patients with a type 1 opt-out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import ibis
+import pandas as pd
+import pyarrow as pa
+from pydantic import BaseModel
+
+from gpqi.engine.schema import WORKLIST
+from gpqi.indicators.compiler import SOURCE_OF, Compiler, PatientPopulations, leaf_name, leaf_spec
+from gpqi.indicators.intervals import KEY, covering, lit
+from gpqi.indicators.model import Indicator, Period, SinceDate, SinceEvent, leaves
+from gpqi.indicators.windows import age_on, in_window
+
+CODED_LEAVES = ("latest_value", "event", "medication", "vaccination")
+
+
+def primary_leaf(indicator: Indicator) -> BaseModel | None:
+    """The numerator criterion whose latest record explains a worklist entry."""
+    for leaf in leaves(indicator.numerator):
+        if leaf_name(leaf) in CODED_LEAVES:
+            return leaf
+    return None
+
+
+def worklist(
+    compiler: Compiler, indicator: Indicator, populations: PatientPopulations, day: dt.date
+) -> pd.DataFrame:
+    """The worklist rows of every practice for one indicator, as a DataFrame in WORKLIST order."""
+    den = covering(populations.denominator, day).select(KEY, "practice_code")
+    num_now = covering(populations.numerator, day)
+    num = num_now.select(_pid=num_now[KEY])
+    missing = den.anti_join(num, den[KEY] == num._pid)
+    patients = compiler.sources.patients
+    people = patients.select(KEY, "date_of_birth", "sex", "type1_opt_out")
+    table = missing.join(people, KEY)
+
+    leaf = primary_leaf(indicator)
+    spec = leaf_spec(leaf) if leaf is not None else None
+    if spec is not None:
+        coded = compiler.sources.coded
+        source = SOURCE_OF[leaf_name(leaf)]
+        rows = coded.filter(
+            (coded.source == source) & coded.slug.isin(list(spec.codelist)) & (coded.date <= lit(day))
+        )
+        if leaf_name(leaf) == "latest_value":
+            rows = rows.filter(rows.value.notnull())
+        latest = rows.group_by(KEY).agg(_last=rows.date.max())
+        on_latest = rows.join(latest, KEY).filter(ibis._.date == ibis._._last)
+        last = on_latest.group_by(KEY).agg(last_date=on_latest.date.max(), last_value=on_latest.value.min())
+        table = table.left_join(last, KEY).drop(f"{KEY}_right")
+        if isinstance(spec.window, SinceEvent):
+            anchors = coded.filter(
+                (coded.source == "clinical_events")
+                & (coded.slug == spec.window.event)
+                & (coded.date <= lit(day))
+            )
+            anchor = anchors.group_by(KEY).agg(anchor=anchors.date.max())
+            table = table.left_join(anchor, KEY).drop(f"{KEY}_right")
+    frame = table.to_pandas()
+    for column in ("last_date", "last_value", "anchor"):
+        if column not in frame.columns:
+            frame[column] = None
+    frame["reason"] = [
+        _reason(indicator, leaf, row.last_date, row.last_value, row.anchor, day)
+        for row in frame.itertuples(index=False)
+    ]
+    return frame
+
+
+def _as_date(value: object) -> dt.date | None:
+    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NaT:
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.date()
+    return value if isinstance(value, dt.date) else None
+
+
+def _reason(
+    indicator: Indicator,
+    leaf: BaseModel | None,
+    last_date: object,
+    last_value: object,
+    anchor: object,
+    day: dt.date,
+) -> str:
+    if leaf is None:
+        return "not_done"
+    spec = leaf_spec(leaf)
+    last = _as_date(last_date)
+    if last is None:
+        return "never_recorded"
+    window: Period | SinceDate | SinceEvent | None = spec.window
+    if not in_window(last, day, window, _as_date(anchor)):
+        return "out_of_date"
+    if leaf_name(leaf) == "latest_value" and last_value is not None and not pd.isna(last_value):
+        value = float(last_value)  # type: ignore[arg-type]
+        if (spec.min is not None and value < spec.min) or (spec.max is not None and value > spec.max):
+            return "above_target"
+    return "not_done"
+
+
+def identified(
+    frame: pd.DataFrame, details: pd.DataFrame, indicator: Indicator, version: str, day: dt.date
+) -> pa.Table:
+    """Add names and NHS numbers (read only for the listed patients) and shape to WORKLIST."""
+    merged = frame.merge(details, on=KEY, how="left")
+    ages = [age_on(_as_date(dob) or day, day) for dob in merged["date_of_birth"]]
+    out = pd.DataFrame(
+        {
+            "practice_code": merged["practice_code"],
+            "indicator_id": indicator.id,
+            "indicator_version": version,
+            "reporting_date": day,
+            "patient_id": merged[KEY].astype("int64"),
+            "nhs_number": merged["nhs_number"],
+            "given_name": merged["given_name"],
+            "family_name": merged["family_name"],
+            "date_of_birth": [_as_date(v) for v in merged["date_of_birth"]],
+            "sex": merged["sex"],
+            "age": pd.array(ages, dtype="int32"),
+            "reason": merged["reason"],
+            "last_date": [_as_date(v) for v in merged["last_date"]],
+            "last_value": pd.to_numeric(merged["last_value"], errors="coerce").astype("float64"),
+            "type1_opt_out": merged["type1_opt_out"].astype(bool),
+        }
+    )
+    out = out.sort_values(["practice_code", "reason", "family_name", "patient_id"], na_position="last")
+    return pa.Table.from_pandas(out, schema=WORKLIST, preserve_index=False)
+
+
+def patient_details(files: list, patient_ids: list[int]) -> pd.DataFrame:
+    """NHS number and names, read straight from the snapshot for the listed patients only."""
+    import pyarrow.compute as pc
+    import pyarrow.dataset as ds
+
+    columns = [KEY, "nhs_number", "given_name", "family_name"]
+    if not patient_ids or not files:
+        return pd.DataFrame(columns=columns)
+    dataset = ds.dataset([str(f) for f in files], format="parquet")
+    wanted = pa.array(sorted(set(patient_ids)), pa.int64())
+    table = dataset.to_table(columns=columns, filter=pc.field(KEY).isin(wanted))
+    return table.to_pandas().drop_duplicates(KEY)

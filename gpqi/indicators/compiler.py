@@ -1,0 +1,496 @@
+"""The compiler: indicator definitions to Ibis expressions over the CDM tables.
+
+`prepare_sources` turns raw CDM tables into the few inputs the compiler reads (registration
+runs, the coded events the definitions need, a slim appointments table). `Compiler` then
+builds, for a patient indicator, three interval tables with columns patient_id,
+practice_code, start, end (see gpqi.indicators.intervals):
+
+- `before_exclusions`: the denominator's `all` and `any` parts (what `excluded` is counted from),
+- `denominator`: after its `none` part,
+- `numerator`: the numerator's criteria within the denominator.
+
+Definitions only ever become Ibis values and literals; no SQL text is built from them.
+Semantics (boundaries, ties, missing values) are documented in docs/indicator-language.md.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+from pydantic import BaseModel
+
+from gpqi.indicators.intervals import (
+    KEY,
+    MAX_DATE,
+    MIN_DATE,
+    difference,
+    intersect,
+    lit,
+    merge,
+    next_anchor,
+    reach,
+    union,
+)
+from gpqi.indicators.model import (
+    AgeCriterion,
+    AppointmentFilter,
+    EventCriterion,
+    Group,
+    Indicator,
+    LatestValueCriterion,
+    MedicationCriterion,
+    OnRegisterCriterion,
+    Period,
+    PregnantCriterion,
+    Range,
+    RegisteredCriterion,
+    SexCriterion,
+    SinceDate,
+    SinceEvent,
+    VaccinationCriterion,
+    leaves,
+    parse_period,
+)
+
+PRACTICE = "practice_code"
+# Which CDM table each leaf reads its codes from.
+SOURCE_OF = {
+    "event": "clinical_events",
+    "medication": "medications",
+    "vaccination": "vaccinations",
+    "latest_value": "clinical_events",
+    "on_register": "clinical_events",
+    "pregnant": "clinical_events",
+}
+
+
+def leaf_name(leaf: BaseModel) -> str:
+    return next(iter(type(leaf).model_fields))
+
+
+def leaf_spec(leaf: BaseModel) -> Any:
+    return getattr(leaf, leaf_name(leaf))
+
+
+def needed_codelists(indicators: list[Indicator]) -> set[tuple[str, str]]:
+    """(CDM table, codelist slug) pairs the indicators read."""
+    needed: set[tuple[str, str]] = set()
+    for indicator in indicators:
+        if indicator.unit != "patient":
+            continue
+        for leaf in (*leaves(indicator.denominator), *leaves(indicator.numerator)):
+            name, spec = leaf_name(leaf), leaf_spec(leaf)
+            if name not in SOURCE_OF:
+                continue
+            for attr in ("codelist", "resolved"):
+                for slug in getattr(spec, attr, ()) or ():
+                    needed.add((SOURCE_OF[name], slug))
+            since = getattr(spec, "since", None)
+            if isinstance(since, SinceEvent):
+                needed.add(("clinical_events", since.event))
+    return needed
+
+
+@dataclass
+class Sources:
+    """What the compiler reads, as Ibis tables (see prepare_sources)."""
+
+    patients: ir.Table  # patient_id, date_of_birth, sex, date_of_death, type1_opt_out
+    runs: ir.Table  # patient_id, practice_code, start, end: registration runs, end exclusive
+    coded: ir.Table  # source, slug, patient_id, date, value
+    appointments: ir.Table  # practice_code, patient_id, day, status, mode, ..., lead_days, lead_hours
+
+
+def registration_runs(registrations: ir.Table) -> ir.Table:
+    """Continuous registrations: touching or overlapping spells at the same practice are
+    joined; where spells at two practices overlap, the later-starting one wins from its start."""
+    day = ibis.interval(days=1)
+    spells = registrations.select(
+        KEY,
+        PRACTICE,
+        start=registrations.start_date,
+        end=(registrations.end_date + day).fill_null(lit(MAX_DATE)),
+    )
+    spells = merge(spells.filter(spells.start < spells.end), (KEY, PRACTICE))
+    w = ibis.window(group_by=spells[KEY], order_by=[spells.start, spells[PRACTICE]])
+    runs = spells.mutate(end=ibis.least(spells.end, spells.start.lead().over(w).fill_null(lit(MAX_DATE))))
+    return runs.filter(runs.start < runs.end)
+
+
+def codes_arrow(needed: set[tuple[str, str]]) -> Any:
+    """(source, slug, code) rows for every needed codelist, as an Arrow table."""
+    import pyarrow as pa
+
+    from gpqi.codelists import load
+
+    rows = {"source": [], "slug": [], "code": []}
+    for source, slug in sorted(needed):
+        for code in load(slug).codes:
+            rows["source"].append(source)
+            rows["slug"].append(slug)
+            rows["code"].append(code)
+    schema = pa.schema([("source", pa.string()), ("slug", pa.string()), ("code", pa.string())])
+    return pa.table(rows, schema=schema)
+
+
+def prepare_sources(tables: dict[str, ir.Table], codes: ir.Table, needed: set[tuple[str, str]]) -> Sources:
+    """Build compiler inputs from raw CDM tables and the codes table (see `codes_arrow`)
+    uploaded to the same backend."""
+    parts = []
+    for source, value in (
+        ("clinical_events", "numeric_value"),
+        ("medications", None),
+        ("vaccinations", None),
+    ):
+        if not any(s == source for s, _ in needed):
+            continue
+        table = tables[source]
+        wanted = codes.filter(codes.source == source).select("slug", "code")
+        joined = table.join(wanted, table.code == wanted.code)
+        parts.append(
+            joined.select(
+                source=ibis.literal(source),
+                slug=wanted.slug,
+                patient_id=table.patient_id,
+                date=table.date,
+                value=table[value] if value else ibis.null("float64"),
+            )
+        )
+    if parts:
+        coded = parts[0]
+        for part in parts[1:]:
+            coded = coded.union(part)
+    else:
+        coded = (
+            tables["clinical_events"]
+            .limit(0)
+            .select(
+                source=ibis.literal("clinical_events"),
+                slug=ibis.literal(""),
+                patient_id=ibis._.patient_id,
+                date=ibis._.date,
+                value=ibis._.numeric_value,
+            )
+        )
+    patients = tables["patients"].select(KEY, "date_of_birth", "sex", "date_of_death", "type1_opt_out")
+    a = tables["appointments"]
+    seconds = a.start_at.epoch_seconds() - a.booked_at.epoch_seconds()
+    appointments = a.select(
+        PRACTICE,
+        KEY,
+        "status",
+        "mode",
+        "booking_channel",
+        "clinician_type",
+        day=a.start_at.date(),
+        lead_days=a.start_at.date().delta(a.booked_at.date(), unit="day"),
+        lead_hours=seconds.cast("float64") / 3600.0,
+    )
+    return Sources(
+        patients=patients,
+        runs=registration_runs(tables["registrations"]),
+        coded=coded,
+        appointments=appointments,
+    )
+
+
+@dataclass
+class PatientPopulations:
+    before_exclusions: ir.Table
+    denominator: ir.Table
+    numerator: ir.Table
+
+
+@dataclass
+class AppointmentPopulations:
+    """Appointment counts per practice and day: practice_code, day, n."""
+
+    before_exclusions: ir.Table
+    denominator: ir.Table
+    numerator: ir.Table
+    period: Period
+
+
+def _rank(criterion: BaseModel) -> int:
+    # Join the selective criteria (registers, coded events) first; broad ones last.
+    if isinstance(criterion, Group):
+        return 1
+    if isinstance(criterion, RegisteredCriterion | AgeCriterion | SexCriterion):
+        return 2
+    return 0
+
+
+def _in_range(value: ir.NumericValue, low: float | None, high: float | None) -> ir.BooleanValue:
+    test = ibis.literal(True)
+    if low is not None:
+        test &= value >= low
+    if high is not None:
+        test &= value <= high
+    return test
+
+
+def _range_test(value: ir.NumericValue, bounds: Range) -> ir.BooleanValue:
+    test = _in_range(value, bounds.min, bounds.max)
+    if bounds.above is not None:
+        test &= value > bounds.above
+    if bounds.below is not None:
+        test &= value < bounds.below
+    return test
+
+
+@dataclass
+class Compiler:
+    """Builds interval expressions; caches each distinct leaf and population it materialises.
+
+    `materialise` is called on shared intermediate results (e.g. `Table.cache`) so a leaf used
+    by many indicators is computed once per run.
+    """
+
+    sources: Sources
+    materialise: Any = None
+    _cache: dict[str, ir.Table] = field(default_factory=dict)
+
+    def _keep(self, key: str, build: Any) -> ir.Table:
+        if key not in self._cache:
+            expr = build()
+            self._cache[key] = self.materialise(expr) if self.materialise else expr
+        return self._cache[key]
+
+    # -- shared inputs ------------------------------------------------------------------------
+
+    def base(self) -> ir.Table:
+        """Registered at a practice and alive: patient_id, practice_code, start, end."""
+
+        def build() -> ir.Table:
+            runs, patients = self.sources.runs, self.sources.patients
+            died = patients.select(_pid=patients[KEY], _dod=patients.date_of_death)
+            joined = runs.join(died, runs[KEY] == died._pid)
+            # Death on day d: not alive on d (the interval ends at the date of death).
+            alive = joined.select(
+                runs[KEY],
+                runs[PRACTICE],
+                start=runs.start,
+                end=ibis.least(runs.end, died._dod.fill_null(lit(MAX_DATE))),
+            )
+            return alive.filter(alive.start < alive.end)
+
+        return self._keep("base", build)
+
+    def _codes(self, source: str, slugs: tuple[str, ...]) -> ir.Table:
+        coded = self.sources.coded
+        return coded.filter((coded.source == source) & coded.slug.isin(list(slugs)))
+
+    def _dates(self, source: str, slugs: tuple[str, ...]) -> ir.Table:
+        return self._codes(source, slugs).select(KEY, "date").distinct()
+
+    def _window_end(self, events: ir.Table, window: Period | SinceDate | SinceEvent | None) -> ir.Table:
+        """Add `wend`: the first day on which an event on `date` no longer counts."""
+        if window is None:
+            return events.mutate(wend=lit(MAX_DATE))
+        if isinstance(window, Period):
+            return events.mutate(wend=reach(events.date, window))
+        if isinstance(window, SinceDate):
+            return events.mutate(wend=next_anchor(events.date, window))
+        anchors = self._dates("clinical_events", (window.event,))
+        anchors = anchors.select(_pid=anchors[KEY], _a=anchors.date)
+        joined = events.join(anchors, events[KEY] == anchors._pid)
+        cols = [events[c] for c in events.columns]
+        agg = joined.group_by(cols).agg(
+            _prev=ibis.ifelse(anchors._a <= events.date, anchors._a, ibis.null("date")).max(),
+            _next=ibis.ifelse(anchors._a > events.date, anchors._a, ibis.null("date")).min(),
+        )
+        # An event counts from the latest anchor on or before it until the next anchor.
+        return (
+            agg.filter(agg._prev.notnull())
+            .mutate(wend=agg._next.fill_null(lit(MAX_DATE)))
+            .drop("_prev", "_next")
+        )
+
+    # -- leaves -------------------------------------------------------------------------------
+
+    def leaf(self, criterion: BaseModel) -> ir.Table:
+        """The days a leaf criterion is true, per patient: patient_id, start, end (disjoint)."""
+        key = json.dumps(criterion.model_dump(mode="json"), sort_keys=True)
+        return self._keep(f"leaf:{key}", lambda: self._build_leaf(criterion))
+
+    def _build_leaf(self, criterion: BaseModel) -> ir.Table:
+        patients = self.sources.patients
+        if isinstance(criterion, RegisteredCriterion):
+            runs = self.sources.runs
+            period = criterion.registered.for_at_least
+            start = reach(runs.start, parse_period(period)) if period else runs.start
+            out = runs.select(KEY, start=start, end=runs.end)
+            return out.filter(out.start < out.end)
+        if isinstance(criterion, AgeCriterion):
+            spec = criterion.age
+            dob = patients.date_of_birth
+            start = reach(dob, Period(spec.min, "year")) if spec.min is not None else lit(MIN_DATE)
+            end = reach(dob, Period(spec.max + 1, "year")) if spec.max is not None else lit(MAX_DATE)
+            out = patients.select(KEY, start=start, end=end)
+            return out.filter(out.start < out.end)
+        if isinstance(criterion, SexCriterion):
+            chosen = patients.filter(patients.sex == criterion.sex)
+            return chosen.select(KEY, start=lit(MIN_DATE), end=lit(MAX_DATE))
+        if isinstance(criterion, EventCriterion | MedicationCriterion | VaccinationCriterion):
+            return self._events_leaf(SOURCE_OF[leaf_name(criterion)], leaf_spec(criterion))
+        if isinstance(criterion, LatestValueCriterion):
+            return self._latest_value_leaf(criterion.latest_value)
+        if isinstance(criterion, OnRegisterCriterion):
+            return self._register_leaf(criterion.on_register)
+        if isinstance(criterion, PregnantCriterion):
+            return self._pregnant_leaf(criterion.pregnant)
+        raise TypeError(f"not a leaf criterion: {type(criterion).__name__}")
+
+    def _events_leaf(self, source: str, spec: Any) -> ir.Table:
+        events = self._dates(source, spec.codelist)
+        if spec.age_at_event is not None:
+            events = self._age_at_event(events, spec.age_at_event)
+        events = self._window_end(events, spec.window)
+        if spec.min_count > 1:
+            w = ibis.window(group_by=events[KEY], order_by=[events.date])
+            start = events.date.lead(spec.min_count - 1).over(w)
+        else:
+            start = events.date
+        out = events.select(KEY, start=start, end=events.wend)
+        return merge(out.filter(out.start.notnull() & (out.start < out.end)))
+
+    def _age_at_event(self, events: ir.Table, bounds: Any) -> ir.Table:
+        patients = self.sources.patients
+        dob = patients.select(_pid=patients[KEY], _dob=patients.date_of_birth)
+        joined = events.join(dob, events[KEY] == dob._pid)
+        test = ibis.literal(True)
+        if bounds.min is not None:
+            test &= joined.date >= reach(joined._dob, Period(bounds.min, "year"))
+        if bounds.max is not None:
+            test &= joined.date < reach(joined._dob, Period(bounds.max + 1, "year"))
+        return joined.filter(test).select(*events.columns)
+
+    def _latest_value_leaf(self, spec: Any) -> ir.Table:
+        codes = self._codes("clinical_events", spec.codelist)
+        # A reading without a value is not a reading. Several on the latest day: the lowest.
+        readings = codes.filter(codes.value.notnull()).group_by([KEY, "date"]).agg(value=codes.value.min())
+        if spec.age_at_event is not None:
+            readings = self._age_at_event(readings, spec.age_at_event)
+        readings = self._window_end(readings, spec.window)
+        w = ibis.window(group_by=readings[KEY], order_by=[readings.date])
+        nxt = readings.date.lead().over(w).fill_null(lit(MAX_DATE))
+        marked = readings.mutate(_end=ibis.least(nxt, readings.wend))
+        passed = marked.filter(_in_range(marked.value, spec.min, spec.max) & (marked.date < marked._end))
+        return passed.select(KEY, start=passed.date, end=passed._end)
+
+    def _register_leaf(self, spec: Any) -> ir.Table:
+        diagnoses = self._dates("clinical_events", spec.codelist).mutate(_res=0)
+        timeline = diagnoses
+        if spec.resolved:
+            timeline = timeline.union(self._dates("clinical_events", spec.resolved).mutate(_res=1))
+        # A resolved code on the same day as a diagnosis wins (QOF: resolved date >= latest
+        # diagnosis date means not on the register).
+        days = timeline.group_by([KEY, "date"]).agg(_res=timeline._res.max())
+        w = ibis.window(group_by=days[KEY], order_by=[days.date])
+        marked = days.mutate(_next=days.date.lead().over(w).fill_null(lit(MAX_DATE)))
+        on = marked.filter(marked._res == 0)
+        return on.select(KEY, start=on.date, end=on._next)
+
+    def _pregnant_leaf(self, spec: Any) -> ir.Table:
+        lmp = self._dates("clinical_events", spec.codelist)
+        w = ibis.window(group_by=lmp[KEY], order_by=[lmp.date])
+        marked = lmp.mutate(_next=lmp.date.lead().over(w))
+        if spec.reached_weeks is not None:
+            reached = marked.date + ibis.interval(days=7 * spec.reached_weeks)
+            # A newer LMP before the pregnancy reached N weeks supersedes it.
+            kept = marked.mutate(_reached=reached)
+            kept = kept.filter(kept._next.isnull() | (kept._next > kept._reached))
+            out = kept.select(KEY, start=kept._reached, end=reach(kept._reached, parse_period(spec.within)))
+            return merge(out.filter(out.start < out.end))
+        low, high = spec.gestation
+        start = marked.date + ibis.interval(days=7 * low)
+        end = ibis.least(
+            marked._next.fill_null(lit(MAX_DATE)),
+            marked.date + ibis.interval(days=7 * (high + 1)),
+        )
+        out = marked.select(KEY, start=start, end=end)
+        return out.filter(out.start < out.end)
+
+    # -- groups -------------------------------------------------------------------------------
+
+    def within(self, criterion: BaseModel, ctx: ir.Table) -> ir.Table:
+        """The days of `ctx` (patient_id, practice_code, start, end) on which `criterion` holds."""
+        if not isinstance(criterion, Group):
+            return intersect(ctx, self.leaf(criterion))
+        result = self._positive(criterion, ctx)
+        return self._exclude(criterion, result)
+
+    def _positive(self, group: Group, ctx: ir.Table) -> ir.Table:
+        result = ctx
+        for item in sorted(group.all, key=_rank):
+            result = self.within(item, result)
+        if group.any:
+            if len(group.any) > 1 and self.materialise:
+                result = self.materialise(result)
+            result = union([self.within(item, result) for item in group.any], (KEY, PRACTICE))
+        return result
+
+    def _exclude(self, group: Group, result: ir.Table) -> ir.Table:
+        for item in group.none:
+            if isinstance(item, Group):
+                if self.materialise:
+                    result = self.materialise(result)
+                other = self.within(item, result).select(KEY, "start", "end")
+            else:
+                other = self.leaf(item)
+            result = difference(result, other)
+        return result
+
+    def patient_populations(self, indicator: Indicator) -> PatientPopulations:
+        if not isinstance(indicator.denominator, Group) or not isinstance(indicator.numerator, Group):
+            raise TypeError(f"{indicator.id} is not a patient indicator")
+        key = f"indicator:{indicator.id}:{indicator.version}"
+        den_group = indicator.denominator
+        pre = self._keep(key + ":pre", lambda: self._positive(den_group, self.base()))
+        den = self._keep(key + ":den", lambda: self._exclude(den_group, pre)) if den_group.none else pre
+        num = self._keep(key + ":num", lambda: self.within(indicator.numerator, den))
+        return PatientPopulations(before_exclusions=pre, denominator=den, numerator=num)
+
+    # -- appointments -------------------------------------------------------------------------
+
+    def appointment_populations(self, indicator: Indicator) -> AppointmentPopulations:
+        den_filter, num_filter = indicator.denominator, indicator.numerator
+        if not isinstance(den_filter, AppointmentFilter) or not isinstance(num_filter, AppointmentFilter):
+            raise TypeError(f"{indicator.id} is not an appointment indicator")
+        appointments = self._keep("appointments", self._appointments_kept)
+        pre = _filter_appointments(appointments, den_filter, with_status=False)
+        den = _filter_appointments(appointments, den_filter)
+        num = _filter_appointments(den, num_filter)
+        return AppointmentPopulations(
+            before_exclusions=_per_day(pre),
+            denominator=_per_day(den),
+            numerator=_per_day(num),
+            period=parse_period(indicator.period),
+        )
+
+    def _appointments_kept(self) -> ir.Table:
+        """Appointments of patients without a type 1 opt-out."""
+        appointments, patients = self.sources.appointments, self.sources.patients
+        opted = patients.filter(patients.type1_opt_out).select(_pid=patients[KEY])
+        return appointments.anti_join(opted, appointments[KEY] == opted._pid)
+
+
+def _filter_appointments(table: ir.Table, spec: AppointmentFilter, with_status: bool = True) -> ir.Table:
+    test = ibis.literal(True)
+    for name in ("status", "mode", "booking_channel", "clinician_type"):
+        allowed = getattr(spec, name)
+        if allowed is not None and (with_status or name != "status"):
+            test &= table[name].isin(list(allowed))
+    if spec.lead_time_days is not None:
+        test &= _range_test(table.lead_days, spec.lead_time_days)
+    if spec.lead_time_hours is not None:
+        test &= _range_test(table.lead_hours, spec.lead_time_hours)
+    return table.filter(test)
+
+
+def _per_day(table: ir.Table) -> ir.Table:
+    return table.group_by([PRACTICE, "day"]).agg(n=ibis._.count())

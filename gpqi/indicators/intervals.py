@@ -1,0 +1,123 @@
+"""Per-patient date intervals as Ibis tables: the representation the compiler works in.
+
+A criterion is true for a patient on a set of days. Instead of testing every reporting date,
+the compiler describes that set as half-open intervals [start, end) of calendar days per
+patient (columns patient_id, start, end; sometimes practice_code). Combinators become
+interval algebra: `all` is intersection (a join on patient with overlapping ranges), `any` is
+union (then merge), `none` is difference (intersection with the complement). Only at the end
+are intervals counted against the reporting dates (gpqi.engine.counting), so the cost grows
+with the number of intervals, not with patients x dates.
+
+Every function here returns an Ibis expression; nothing is executed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import ibis
+import ibis.expr.types as ir
+
+from gpqi.indicators.model import Period, SinceDate
+
+# Sentinels for open interval ends: every real date lies strictly between them.
+MIN_DATE = dt.date(1800, 1, 1)
+MAX_DATE = dt.date(9999, 12, 31)
+
+KEY = "patient_id"
+
+
+def lit(value: dt.date) -> ir.DateScalar:
+    return ibis.literal(value, type="date")
+
+
+def reach(date: ir.DateValue, period: Period) -> ir.DateValue:
+    """The first day d on which `d - period >= date`, i.e. on which `date` is `period` old.
+
+    `d - N months` is the same day of the month N months earlier, clipped to the month's end
+    (31 March - 1 month = 28/29 February). For a start date that is clipped when moved forward
+    (31 January + 1 month = 28 February) the first such d is the day after the clipped date:
+    that is what makes `e > d - period` and `d < reach(e, period)` the same test. Ages use the
+    same rule, so someone born on 29 February turns a year older on 1 March in common years.
+    """
+    if period.days is not None:
+        return date + ibis.interval(days=period.days)
+    moved = date + ibis.interval(months=period.months)
+    return ibis.ifelse(moved.day() != date.day(), moved + ibis.interval(days=1), moved)
+
+
+def next_anchor(date: ir.DateValue, since: SinceDate) -> ir.DateValue:
+    """The first given day of the year (e.g. 1 September) strictly after `date`."""
+    this_year = ibis.date(date.year(), since.month, since.day)
+    next_year = ibis.date(date.year() + 1, since.month, since.day)
+    return ibis.ifelse(this_year > date, this_year, next_year)
+
+
+def merge(table: ir.Table, keys: tuple[str, ...] = (KEY,)) -> ir.Table:
+    """Merge overlapping or touching intervals within each key (gaps and islands)."""
+    order = [table.start, table.end]
+    before = ibis.window(group_by=list(keys), order_by=order, rows=(None, -1))
+    prev_end = table.end.max().over(before)
+    flagged = table.mutate(_new=ibis.ifelse(prev_end.isnull() | (table.start > prev_end), 1, 0))
+    upto = ibis.window(group_by=list(keys), order_by=[flagged.start, flagged.end], rows=(None, 0))
+    grouped = flagged.mutate(_island=flagged._new.sum().over(upto))
+    return (
+        grouped.group_by([*keys, "_island"])
+        .agg(start=grouped.start.min(), end=grouped.end.max())
+        .drop("_island")
+    )
+
+
+def intersect(ctx: ir.Table, other: ir.Table) -> ir.Table:
+    """Days in both. `ctx` keeps its extra columns (e.g. practice_code); `other` is
+    (patient_id, start, end). Both must be disjoint within a patient; so is the result."""
+    right = other.select(_pid=other[KEY], _start=other.start, _end=other.end)
+    joined = ctx.join(
+        right,
+        [ctx[KEY] == right._pid, ctx.start < right._end, right._start < ctx.end],
+    )
+    extra = [c for c in ctx.columns if c not in (KEY, "start", "end")]
+    out = joined.select(
+        ctx[KEY],
+        *[ctx[c] for c in extra],
+        start=ibis.greatest(ctx.start, right._start),
+        end=ibis.least(ctx.end, right._end),
+    )
+    # Always true for overlapping intervals; it also ends Ibis's join chain so the result can
+    # itself be joined again.
+    return out.filter(out.start < out.end)
+
+
+def complement(table: ir.Table) -> ir.Table:
+    """The gaps between a patient's disjoint intervals, from MIN_DATE to MAX_DATE.
+    Patients with no interval at all are not in the result (see `difference`)."""
+    w = ibis.window(group_by=table[KEY], order_by=[table.start])
+    marked = table.mutate(_prev_end=table.end.lag().over(w), _next_start=table.start.lead().over(w))
+    before = marked.select(marked[KEY], start=marked._prev_end.fill_null(lit(MIN_DATE)), end=marked.start)
+    after = marked.filter(marked._next_start.isnull()).select(
+        marked[KEY], start=marked.end, end=lit(MAX_DATE)
+    )
+    gaps = before.union(after)
+    return gaps.filter(gaps.start < gaps.end)
+
+
+def difference(ctx: ir.Table, other: ir.Table) -> ir.Table:
+    """Days in `ctx` and not in `other` (other: patient_id, start, end; disjoint per patient)."""
+    other = other.select(KEY, "start", "end")
+    touched = other.select(_pid=other[KEY]).distinct()
+    untouched = ctx.anti_join(touched, ctx[KEY] == touched._pid)
+    return intersect(ctx, complement(other)).union(untouched.select(*ctx.columns))
+
+
+def union(tables: list[ir.Table], keys: tuple[str, ...]) -> ir.Table:
+    """Days in any of the tables (all with the same columns), merged."""
+    combined = tables[0]
+    for table in tables[1:]:
+        combined = combined.union(table.select(*combined.columns))
+    return merge(combined, keys)
+
+
+def covering(table: ir.Table, day: dt.date) -> ir.Table:
+    """Rows whose interval contains `day`."""
+    value = lit(day)
+    return table.filter((table.start <= value) & (table.end > value))
