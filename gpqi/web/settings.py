@@ -152,8 +152,8 @@ USE_I18N = False
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "static"  # not collected into: whitenoise serves the app folders
-STATICFILES_DIRS: list[Path] = []
+STATIC_ROOT = None  # nothing is collected: whitenoise serves gpqi/web/static through the finders
+STATICFILES_DIRS: list[Path] = [BASE_DIR / "static"]
 # Serve straight from the package's static folders (no collectstatic step needed).
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
