@@ -26,6 +26,9 @@ def _register() -> None:
     from gpqi.codelists import cli as codelists_cli
 
     codelists_cli.register(app)
+    from gpqi.synth import cli as synth_cli
+
+    synth_cli.register(app)
     from gpqi.web import cli as web_cli
 
     web_cli.register(app)
