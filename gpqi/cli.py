@@ -32,6 +32,9 @@ def _register() -> None:
     from gpqi.web import cli as web_cli
 
     web_cli.register(app)
+    from gpqi.ingest import cli as ingest_cli
+
+    ingest_cli.register(app)
 
 
 _register()
