@@ -1,0 +1,99 @@
+"""A bounded load test of a running dashboard on this machine (loopback only): N concurrent
+logged-in users each request every page in turn, R rounds; prints p50/p95/max per page.
+
+    python -m gpqi.web.loadtest --base http://127.0.0.1:8000 --users 20 --rounds 10 \
+        --login clinician:PASSWORD --page / --page /practices/Y00001/ ...
+
+Each user logs in once (its own session), then requests pages; the run stops by itself after
+users x rounds x pages requests. Used for docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.cookiejar
+import re
+import statistics
+import threading
+import time
+import urllib.parse
+import urllib.request
+from collections import defaultdict
+
+
+def _session(base: str, username: str, password: str) -> urllib.request.OpenerDirector:
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    html = opener.open(base + "/accounts/login/").read().decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+    data = urllib.parse.urlencode(
+        {"username": username, "password": password, "csrfmiddlewaretoken": token}
+    ).encode()
+    req = urllib.request.Request(
+        base + "/accounts/login/", data=data, headers={"Referer": base + "/accounts/login/"}
+    )
+    response = opener.open(req)
+    if "/accounts/login/" in response.geturl():
+        raise SystemExit(f"login failed for {username}")
+    return opener
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--base", default="http://127.0.0.1:8000")
+    ap.add_argument("--users", type=int, default=20)
+    ap.add_argument("--rounds", type=int, default=10)
+    ap.add_argument(
+        "--login", action="append", required=True, help="username:password (users cycle through these)"
+    )
+    ap.add_argument("--page", action="append", required=True)
+    args = ap.parse_args()
+    host = urllib.parse.urlparse(args.base).hostname
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        raise SystemExit("load tests target this machine only (127.0.0.1 / localhost)")
+    logins = [tuple(x.split(":", 1)) for x in args.login]
+    timings: dict[str, list[float]] = defaultdict(list)
+    errors: dict[str, int] = defaultdict(int)
+    lock = threading.Lock()
+
+    def user(i: int) -> None:
+        name, password = logins[i % len(logins)]
+        opener = _session(args.base, name, password)
+        for _ in range(args.rounds):
+            for page in args.page:
+                t0 = time.perf_counter()
+                try:
+                    with opener.open(args.base + page, timeout=60) as r:
+                        r.read()
+                        ok = r.status == 200
+                except Exception:  # noqa: BLE001 - counted and reported
+                    ok = False
+                dt = time.perf_counter() - t0
+                with lock:
+                    timings[page].append(dt)
+                    if not ok:
+                        errors[page] += 1
+
+    threads = [threading.Thread(target=user, args=(i,)) for i in range(args.users)]
+    start = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - start
+    total = sum(len(v) for v in timings.values())
+    print(
+        f"{args.users} users x {args.rounds} rounds x {len(args.page)} pages = {total} requests in {wall:.1f}s "
+        f"({total / wall:.1f} req/s)"
+    )
+    print(f"{'page':60} {'n':>5} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'errors':>6}")
+    for page in args.page:
+        v = sorted(timings[page])
+        p95 = v[min(len(v) - 1, int(round(0.95 * (len(v) - 1))))]
+        print(
+            f"{page:60} {len(v):5d} {statistics.median(v) * 1000:8.0f} {p95 * 1000:8.0f} {v[-1] * 1000:8.0f} {errors[page]:6d}"
+        )
+
+
+if __name__ == "__main__":
+    main()
