@@ -1,9 +1,9 @@
 """Appointments and did-not-attend (DNA).
 
 The mix of mode x booking lead time x clinician is fitted (iterative proportional fitting) to
-the published lead-time and clinician shares (bundled data/dna_rates.csv, from NHS Digital
-Appointments in General Practice, 49 CCGs, Mar 2019-Aug 2021) and an ASSUMED pre-COVID mode mix,
-starting from an assumed association (telephone and GP appointments are more often same-day).
+the published mode, lead-time and clinician shares (bundled data/dna_rates.csv, from NHS Digital
+Appointments in General Practice, 49 CCGs, Mar 2019-Aug 2021; appointments of unknown mode or
+clinician left out), starting from an assumed association (telephone and GP appointments are more often same-day).
 The chance of a DNA is logistic(sum of mode, lead-time, clinician and booking-channel effects +
 practice, age and person effects); the mode, lead-time and clinician effects are raked so the
 model reproduces the published DNA rate (of appointments with a known outcome) by mode, by
@@ -20,6 +20,7 @@ from functools import cache
 import numpy as np
 
 from gpqi.synth.calibration import logistic, logit, mean_logistic
+from gpqi.synth.conditions import england_weights
 from gpqi.synth.exposure import Slices, poisson_events
 from gpqi.synth.plan import EFFECT_SD, NetworkPlan, Plan
 from gpqi.synth.population import Population, rng_for
@@ -29,7 +30,6 @@ from gpqi.synth.timeline import YEAR
 
 MODES = ("face_to_face", "telephone", "video_online", "home_visit")
 MODE_SOURCE = ("Face-to-Face", "Telephone", "Video/Online", "Home Visit")
-MODE_SHARE = (0.80, 0.17, 0.02, 0.01)  # ASSUMPTION: pre-COVID mix
 LEADS = (
     "same_day",
     "1_day",
@@ -93,7 +93,8 @@ def appointment_model() -> AppointmentModel:
     gp, other = _marginal("hcp_type", ("GP", "Other Practice staff"), "total")
     hcp_share = np.array([gp, other * NURSE_SHARE_OF_OTHER_STAFF, other * (1 - NURSE_SHARE_OF_OTHER_STAFF)])
     hcp_share /= hcp_share.sum()
-    mode_share = np.array(MODE_SHARE)
+    mode_share = _marginal("appt_mode", MODE_SOURCE, "total")
+    mode_share = mode_share / mode_share.sum()
     # Seed association, then IPF to the three marginals.
     t = np.ones((4, 7, 3))
     t[1, 0, :] *= 3.0  # telephone: same day
@@ -112,33 +113,31 @@ def appointment_model() -> AppointmentModel:
     target_lead = _marginal("book_to_appt", LEAD_SOURCE, "dna_pct_of_known") / 100
     g, o = _marginal("hcp_type", ("GP", "Other Practice staff"), "dna_pct_of_known") / 100
     target_hcp = np.array([g, o, o])
-    sd = math.hypot(math.hypot(EFFECT_SD["dna"], PERSON_SD), 0.3)
-    th_m = np.zeros(4)
-    th_l = np.zeros(7)
-    th_h = np.full(3, float(logit(0.05)))
+    # The age effect, averaged over appointments on England's age structure, shifts the noise.
+    w = england_weights().sum(axis=2)  # [sex, age]
+    ages = np.arange(w.shape[1]) + 0.5
+    vol = w * np.vstack([_lookup(VOLUME, ages, 1), _lookup(VOLUME, ages, 2)])
+    age_eff = _lookup(AGE_EFFECT, ages, 1)[None, :]
+    age_mean = float((vol * age_eff).sum() / vol.sum())
+    age_var = float((vol * (age_eff - age_mean) ** 2).sum() / vol.sum())
+    sd = math.sqrt(EFFECT_SD["dna"] ** 2 + PERSON_SD**2 + age_var)
+    th = [np.zeros(4), np.zeros(7), np.full(3, float(logit(0.05)))]
+    targets = (target_mode, target_lead, target_hcp)
+
+    def linear() -> np.ndarray:
+        return (
+            th[0][:, None, None, None]
+            + th[1][None, :, None, None]
+            + th[2][None, None, :, None]
+            + CHANNEL_EFFECT
+        )
+
     for _ in range(300):
-        lin = (
-            th_m[:, None, None, None] + th_l[None, :, None, None] + th_h[None, None, :, None] + CHANNEL_EFFECT
-        )
-        p = mean_logistic(lin, sd)
-        th_m += logit(target_mode) - logit((cells * p).sum(axis=(1, 2, 3)) / cells.sum(axis=(1, 2, 3)))
-        p = mean_logistic(
-            th_m[:, None, None, None]
-            + th_l[None, :, None, None]
-            + th_h[None, None, :, None]
-            + CHANNEL_EFFECT,
-            sd,
-        )
-        th_l += logit(target_lead) - logit((cells * p).sum(axis=(0, 2, 3)) / cells.sum(axis=(0, 2, 3)))
-        p = mean_logistic(
-            th_m[:, None, None, None]
-            + th_l[None, :, None, None]
-            + th_h[None, None, :, None]
-            + CHANNEL_EFFECT,
-            sd,
-        )
-        th_h += logit(target_hcp) - logit((cells * p).sum(axis=(0, 1, 3)) / cells.sum(axis=(0, 1, 3)))
-    lin = th_m[:, None, None, None] + th_l[None, :, None, None] + th_h[None, None, :, None] + CHANNEL_EFFECT
+        for dim in range(3):
+            p = mean_logistic(linear() + age_mean, sd)
+            axes = tuple(a for a in range(4) if a != dim)
+            th[dim] += logit(targets[dim]) - logit((cells * p).sum(axis=axes) / cells.sum(axis=axes))
+    lin = linear()
     unknown = _marginal("book_to_appt", LEAD_SOURCE, "unknown") / lead_total
     return AppointmentModel(
         cell_p=cells.ravel(),

@@ -69,7 +69,7 @@ def _cell_probability(c: Condition, alpha: float, delta: np.ndarray) -> np.ndarr
     """Mean P(on register) over the latent risk, by [sex, age, decile]."""
     lin = (
         alpha
-        + c.beta * (AGES - 60.0)[None, :, None]
+        + c.beta * (AGES + 0.5 - 60.0)[None, :, None]  # ages within a year average a + 0.5
         + c.gamma_male * np.array([0.0, 1.0])[:, None, None]
         + delta[None, None, :]
     )
@@ -101,11 +101,16 @@ def population_weights(rows: np.ndarray, list_sizes: np.ndarray, imd_scores: np.
 
 
 @cache
+def england_weights() -> np.ndarray:
+    """Head-count by [sex, age, decile] over all English practice profiles."""
+    prof = practice_profiles()
+    return population_weights(np.arange(len(prof)), prof.list_size, prof.imd_score)
+
+
+@cache
 def decile_effects() -> dict[str, np.ndarray]:
     """delta[d] per condition, fitted on all English practice profiles to the published gradient."""
-    prof = practice_profiles()
-    rows = np.arange(len(prof))
-    w = population_weights(rows, prof.list_size, prof.imd_score)
+    w = england_weights()
     targets = prevalence_by_imd_decile()
     national = national_prevalence()
     out = {}

@@ -23,7 +23,7 @@ N_AGES = MAX_AGE + 1
 # Mortality (per person-year): a Gompertz curve for adults with fixed childhood rates, sex ratios
 # applied. ASSUMPTION approximating ONS national life tables (England 2017-19); not in the
 # reference files.
-_GOMPERTZ_A = 1.5e-5
+_GOMPERTZ_A = 1.25e-5
 _GOMPERTZ_B = 0.101
 _MALE_RATIO = 1.3
 _FEMALE_RATIO = 0.78

@@ -154,6 +154,18 @@ class _Namer:
         )
 
 
+def _centre_effects(practices: list[PracticePlan]) -> None:
+    """Centre each practice effect (list-size weighted) so the programme-wide average of every care
+    process sits on its target whatever the draw: variation between practices, no overall drift."""
+    weights = np.array([p.list_size for p in practices], dtype=float)
+    weights /= weights.sum()
+    for key in EFFECT_SD:
+        values = np.array([p.effects[key] for p in practices])
+        values = values / float(weights @ values) if key in LOG_EFFECTS else values - float(weights @ values)
+        for p, v in zip(practices, values, strict=True):
+            p.effects[key] = float(v)
+
+
 def default_programme_start(config: SynthConfig) -> dt.date:
     target = config.end.year - 4
     start = dt.date(target, 4, 1)
@@ -273,6 +285,7 @@ def build_plan(config: SynthConfig) -> Plan:
         offset += net.capacity
         networks.append(net)
 
+    _centre_effects([p for n in networks for p in n.practices])
     w = conditions.population_weights(rows, list_sizes, imd)
     alpha = conditions.solve_levels(w)
     plan = Plan(
