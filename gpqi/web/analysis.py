@@ -59,7 +59,8 @@ def visible_frame(ws: Workspace, access: Access, frame: pd.DataFrame) -> pd.Data
     frame = frame[frame["org_code"].isin(access.shared)].copy()
     if frame.empty:
         return frame.assign(label=[], own=[], named=[], redacted=[])
-    own = frame["org_code"].map(lambda c: c in access.own).to_numpy(dtype=bool)
+    codes = frame["org_code"].tolist()
+    own = np.fromiter((c in access.own for c in codes), dtype=bool, count=len(codes))
     num = frame["numerator"].to_numpy(dtype="float64")
     den = frame["denominator"].to_numpy(dtype="float64")
     if (~own).any():
@@ -72,9 +73,9 @@ def visible_frame(ws: Workspace, access: Access, frame: pd.DataFrame) -> pd.Data
         frame["value"] = np.where((den > 0) & ~np.isnan(num), num / den, np.nan)
     frame["own"] = own
     frame["redacted"] = np.isnan(num) | np.isnan(den)
-    frame["label"] = frame["org_code"].map(access.label)
-    frame["named"] = frame["org_code"].map(access.is_named)
-    frame["network_code"] = frame["org_code"].map(lambda c: access.practices[c].network_code)
+    frame["label"] = [access.label(c) for c in codes]
+    frame["named"] = [access.is_named(c) for c in codes]
+    frame["network_code"] = [access.practices[c].network_code for c in codes]
     return frame
 
 

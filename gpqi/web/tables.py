@@ -28,6 +28,16 @@ class Table:
     columns: list[Column]
     rows: list[dict[str, Any]] = field(default_factory=list)
     row_class: str = "_class"  # rows may carry a CSS class under this key (e.g. own practice)
+    display_limit: int = 100  # longer tables show this many rows (and the own ones) on the page
+
+    def display_rows(self) -> list[dict[str, Any]]:
+        """All rows up to the limit; past it the first rows plus any highlighted (own) row. The
+        downloads always hold every row."""
+        if len(self.rows) <= self.display_limit:
+            return self.rows
+        head = self.rows[: self.display_limit]
+        extra = [r for r in self.rows[self.display_limit :] if r.get("_class")]
+        return head + extra
 
     def cell(self, row: dict[str, Any], col: Column) -> str:
         value = row.get(col.key)

@@ -77,14 +77,14 @@ def funnel_chart(
                 r["outlier_998"], "Within limits"
             ),
         }
-        for _, r in shown.iterrows()
+        for r in shown.to_dict("records")
     ]
     dens = shown["denominator"].to_numpy(dtype="float64")
     lines: list[dict[str, Any]] = []
     if len(dens):
         n = np.unique(np.geomspace(max(1.0, dens.min() * 0.8), dens.max() * 1.1, 60).round())
         lim = stats.funnel_limits(n, funnel.target, method, tau2=float(getattr(funnel, "tau2", 0.0) or 0.0))
-        for _, r in lim.iterrows():
+        for r in lim.to_dict("records"):
             for col, name in (
                 ("lower_95", "95% limits"),
                 ("upper_95", "95% limits"),
@@ -181,7 +181,7 @@ def caterpillar_chart(order: pd.DataFrame, meta: IndicatorMeta, focus: set[str])
             "upper": _num(r["ci_high"]),
             "group": "Your practice" if r["org_code"] in focus else "Other practices",
         }
-        for i, (_, r) in enumerate(order.iterrows())
+        for i, r in enumerate(order.to_dict("records"))
     ]
     enc_x = {"field": "rank", "type": "quantitative", "title": "Rank"}
     scale = {"domain": ["Your practice", "Other practices"], "range": [ORANGE, NHS_BLUE]}
@@ -237,7 +237,7 @@ def distribution_chart(
 ) -> dict[str, Any]:
     rows = []
     for frame, sizes, d in ((then, sizes_then, d_then), (now, sizes_now, d_now)):
-        for _, r in frame[~frame["redacted"] & (frame["denominator"] > 0)].iterrows():
+        for r in frame[~frame["redacted"] & (frame["denominator"] > 0)].to_dict("records"):
             rows.append(
                 {
                     "practice": r["label"],
@@ -284,7 +284,7 @@ def spc_chart(table: pd.DataFrame, meta: IndicatorMeta, label: str, result: Any)
             "upl": _num(r["upl"]),
             "point": str(r["point_type"]).replace("_", " "),
         }
-        for d, (_, r) in zip(table["reporting_date"], table.iterrows(), strict=True)
+        for d, r in zip(table["reporting_date"], table.to_dict("records"), strict=True)
     ]
     x = {"field": "date", "type": "temporal", "title": "Reporting date"}
     domain = [k.replace("_", " ") for k in MDC_COLOURS]

@@ -475,7 +475,7 @@ def indicator(request: HttpRequest, c: Ctx, indicator_id: str) -> HttpResponse:
         )
     )
     order = shown.sort_values("value", ascending=not meta.higher_is_better)
-    for _, r in order.iterrows():
+    for r in order.to_dict("records"):
         league.rows.append(
             {
                 "label": r["label"],
@@ -659,7 +659,7 @@ def networks(request: HttpRequest, c: Ctx) -> HttpResponse:
     """Each network's combined value (visible practices only) against its target."""
     a = c.access
     meta = _indicator_param(request, c)
-    frame = analysis.visible_frame(c.ws, a, c.store.at_date(meta.id, c.date).assign())
+    frame = None
     raw = c.store.at_date(meta.id, c.date)
     raw = raw[raw["org_code"].isin(a.shared)]
     raw = raw.assign(network=raw["org_code"].map(lambda p: a.practices[p].network_code))
@@ -681,28 +681,24 @@ def networks(request: HttpRequest, c: Ctx) -> HttpResponse:
             ],
         )
     )
-    for net, row in sums.iterrows():
-        num, den = int(row["numerator"]), int(row["denominator"])
+    counts = raw.groupby("network").size()
+    own_nets = {net for net in sums.index if a.is_central or net == a.home_network}
+    nums = sums["numerator"].to_numpy(dtype="float64")
+    dens = sums["denominator"].to_numpy(dtype="float64")
+    dnums, ddens = analysis.disclosed_counts(c.ws, nums, dens)
+    for i, net in enumerate(sums.index):
+        num, den = int(nums[i]), int(dens[i])
         target = overrides.get(str(net), meta.target)
         earned = None
         if target is not None and den:
             earned = _incentive([num], [den], [str(net)], target, meta.higher_is_better).get(str(net))
-        own_net = (
-            a.is_central
-            or net == a.home_network
-            or all(p in a.own for p in raw.loc[raw["network"] == net, "org_code"])
-        )
-        dnum, dden = (
-            (float(num), float(den))
-            if own_net
-            else tuple(float(x[0]) for x in analysis.disclosed_counts(c.ws, np.array([num]), np.array([den])))
-        )
+        dnum, dden = (float(num), float(den)) if net in own_nets else (float(dnums[i]), float(ddens[i]))
         value = dnum / dden if dden and not np.isnan(dnum) and not np.isnan(dden) else None
         t.rows.append(
             {
                 "network": str(net),
                 "_href": reverse("dashboard:network", args=[net]) + f"?indicator={meta.id}",
-                "practices": int((raw["network"] == net).sum()),
+                "practices": int(counts[net]),
                 "numerator": None if np.isnan(dnum) else dnum,
                 "numerator_note": "suppressed",
                 "denominator": None if np.isnan(dden) else dden,
