@@ -19,7 +19,7 @@ from gpqi.workspace import Workspace, WorkspaceError, init_workspace
 
 DEMO_PASSWORD = "demo-password-gpqi"  # printed on the terminal; a demo is not a live service
 DEMO_PRACTICES = 40
-DEMO_PATIENTS = 60_000
+DEMO_PATIENTS = 40_000
 DEMO_START, DEMO_END = dt.date(2016, 4, 1), dt.date(2026, 3, 31)
 
 
