@@ -249,7 +249,8 @@ def _ingest_locked(
     work = ws.staging_dir / f"{snapshot_id}.work"
     staged.mkdir()
     work.mkdir()
-    con = duckdb.connect(str(work / "ingest.duckdb"))
+    # In memory, spilling to staging beyond memory_limit: only temporary tables are kept.
+    con = duckdb.connect()
     try:
         settings = ws.config.ingest
         con.execute(f"SET memory_limit = {lit(settings.memory_limit)}")
