@@ -7,7 +7,7 @@ clinician left out), starting from an assumed association (telephone and GP appo
 The chance of a DNA is logistic(sum of mode, lead-time, clinician and booking-channel effects +
 practice, age and person effects); the mode, lead-time and clinician effects are raked so the
 model reproduces the published DNA rate (of appointments with a known outcome) by mode, by
-lead time and by clinician. Online bookings get an ASSUMED odds ratio of 0.6 (EQUIP's finding,
+lead time and by clinician. Online bookings get an ASSUMED odds ratio of 0.5 (EQUIP's finding,
 no published figure). Volume per person is an ASSUMPTION (targets.py).
 """
 
@@ -54,7 +54,7 @@ NURSE_SHARE_OF_OTHER_STAFF = 0.6  # ASSUMPTION: the source has only "GP" and "Ot
 CHANNELS = ("online", "telephone", "in_person")
 # P(channel | lead band): ASSUMPTION (same-day mostly by telephone, online for pre-booked).
 CHANNEL_GIVEN_LEAD = np.array([[0.10, 0.75, 0.15], [0.20, 0.65, 0.15]] + [[0.25, 0.55, 0.20]] * 5)
-CHANNEL_EFFECT = np.array([math.log(0.6), 0.0, 0.0])  # online bookings attended more often
+CHANNEL_EFFECT = np.array([math.log(0.5), 0.0, 0.0])  # online bookings attended more often
 CANCELLED_SHARE = 0.02  # ASSUMPTION
 AGE_EFFECT = ((0, 0.0), (16, 0.35), (40, 0.0), (65, -0.35))  # ASSUMPTION: young adults miss more
 PERSON_SD = 0.5

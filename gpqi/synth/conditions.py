@@ -127,29 +127,55 @@ def decile_effects() -> dict[str, np.ndarray]:
     return out
 
 
-def solve_levels(w: np.ndarray) -> dict[str, float]:
-    """alpha per condition so the expected prevalence for population w equals the England figure."""
+@dataclass(frozen=True)
+class Fit:
+    alpha: float
+    delta: np.ndarray  # by decile 1..10
+
+
+def fit(w: np.ndarray) -> dict[str, Fit]:
+    """Level and decile effects per condition for population w[sex, age, decile]: expected
+    prevalence equals the England figure overall and follows the published gradient by decile.
+
+    Starting from the England fit, the decile effects are re-fitted to this run's own practices
+    (deciles holding under 0.5% of the people keep the England value), so the gradient holds in
+    expectation even when a few practices with unusual age structures fill a decile.
+    """
     national = national_prevalence()
-    deltas = decile_effects()
-    return {c.key: _solve_alpha(c, national[c.qof], deltas[c.key], w) for c in CONDITIONS}
+    targets = prevalence_by_imd_decile()
+    england = decile_effects()
+    people = w.sum(axis=(0, 1))
+    usable = people / people.sum() >= 0.005
+    out = {}
+    for c in CONDITIONS:
+        in_list = (c.denominator_min_age <= AGES)[None, :, None]
+        share = (w * in_list).sum(axis=(0, 1))
+        share = share / share.sum()
+        # The published gradient, rescaled so this run's decile mix averages the England figure.
+        target = targets[c.qof] * national[c.qof] / float(share @ targets[c.qof])
+        delta = england[c.key].copy()
+        alpha = _solve_alpha(c, national[c.qof], delta, w)
+        for _ in range(50):
+            by_decile = _prevalence(c, alpha, delta, w, axis=(0, 1))
+            step = np.where(usable, _logit(target) - _logit(by_decile), 0.0)
+            delta = np.clip(delta + step, england[c.key] - 1.0, england[c.key] + 1.0)
+            delta -= delta.mean() - england[c.key].mean()
+            alpha = _solve_alpha(c, national[c.qof], delta, w)
+            if np.abs(step).max() < 1e-4:
+                break
+        out[c.key] = Fit(alpha, delta)
+    return out
 
 
-def expected_prevalence(w: np.ndarray, alphas: dict[str, float]) -> dict[str, float]:
-    deltas = decile_effects()
-    return {c.key: float(_prevalence(c, alphas[c.key], deltas[c.key], w)) for c in CONDITIONS}
+def expected_prevalence(w: np.ndarray, fits: dict[str, Fit]) -> dict[str, float]:
+    return {c.key: float(_prevalence(c, fits[c.key].alpha, fits[c.key].delta, w)) for c in CONDITIONS}
 
 
 def probability(
-    c: Condition, alpha: float, age: np.ndarray, male: np.ndarray, decile: np.ndarray, z: np.ndarray
+    c: Condition, f: Fit, age: np.ndarray, male: np.ndarray, decile: np.ndarray, z: np.ndarray
 ) -> np.ndarray:
     """P(on register) for individuals (age in years, decile 1..10, latent z ~ N(0,1))."""
-    lin = (
-        alpha
-        + c.beta * (age - 60.0)
-        + c.gamma_male * male
-        + decile_effects()[c.key][decile - 1]
-        + c.sigma * z
-    )
+    lin = f.alpha + c.beta * (age - 60.0) + c.gamma_male * male + f.delta[decile - 1] + c.sigma * z
     return np.where(age >= c.min_age, _logistic(lin), 0.0)
 
 

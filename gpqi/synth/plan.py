@@ -101,7 +101,7 @@ class Plan:
     sub_icbs: list[tuple[str, str]]  # (code, name)
     networks: list[NetworkPlan]
     programme_start: dt.date
-    condition_alpha: dict[str, float]
+    conditions: dict[str, conditions.Fit]
     expected_prevalence: dict[str, float]
     extra: dict[str, object] = field(default_factory=dict)
 
@@ -287,7 +287,7 @@ def build_plan(config: SynthConfig) -> Plan:
 
     _centre_effects([p for n in networks for p in n.practices])
     w = conditions.population_weights(rows, list_sizes, imd)
-    alpha = conditions.solve_levels(w)
+    fits = conditions.fit(w)
     plan = Plan(
         config=config,
         programme_code="ZP1",
@@ -297,8 +297,8 @@ def build_plan(config: SynthConfig) -> Plan:
         sub_icbs=sub_icbs,
         networks=networks,
         programme_start=config.programme_start or default_programme_start(config),
-        condition_alpha=alpha,
-        expected_prevalence=conditions.expected_prevalence(w, alpha),
+        conditions=fits,
+        expected_prevalence=conditions.expected_prevalence(w, fits),
     )
     return plan
 

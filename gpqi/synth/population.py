@@ -213,7 +213,7 @@ def _assign_conditions(plan: Plan, net: NetworkPlan, pop: Population) -> None:
     age = (pop.ref - pop.dob) / YEAR
     died = pop.kind == DIED
     for c in cond.CONDITIONS:
-        p = cond.probability(c, plan.condition_alpha[c.key], age, pop.male, pop.decile, pop.z)
+        p = cond.probability(c, plan.conditions[c.key], age, pop.male, pop.decile, pop.z)
         p = np.where(died & (p > 0), logistic(logit(p) + np.log(c.death_odds)), p)
         on = rng.random(n) < p
         diag = np.full(n, NEVER, dtype=np.int32)
