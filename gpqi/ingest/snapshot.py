@@ -78,6 +78,10 @@ def clean_leftovers(ws: Workspace) -> list[str]:
     if ws.snapshots_dir.exists():
         published = set(history.published_ids(ws))
         current = ws.current_snapshot_id()
+        if current and current not in published and made_by_ingest(ws.snapshot_path(current)):
+            # Killed after switching CURRENT but before recording it: it was published all the same.
+            history.append(ws, {"outcome": "published", "snapshot_id": current, "recovered": True})
+            published.add(current)
         for snapshot in sorted(ws.snapshots_dir.iterdir()):
             # A snapshot renamed into place whose ingest died before switching CURRENT to it.
             unpublished = snapshot.is_dir() and snapshot.name != current and snapshot.name not in published
