@@ -32,6 +32,7 @@ USED_COLUMNS = {
     "medications": ("patient_id", "date", "code"),
     "vaccinations": ("patient_id", "date", "code"),
     "appointments": (
+        "appointment_id",
         "practice_code",
         "patient_id",
         "booked_at",

@@ -33,7 +33,7 @@ from gpqi.engine.rollup import practice_levels, roll_up
 from gpqi.engine.schema import LIST_SIZES, RESULTS
 from gpqi.engine.worklists import identified, patient_details, worklist
 from gpqi.indicators import Indicator, get, load_library
-from gpqi.indicators.compiler import KEY, Compiler, codes_arrow, needed_codelists, prepare_sources
+from gpqi.indicators.compiler import KEY, Compiler, codes_arrow, needed_codelists, per_day, prepare_sources
 from gpqi.workspace import Workspace, open_workspace
 
 RESULT_COLUMNS = [f.name for f in RESULTS]
@@ -205,7 +205,9 @@ def run(
                 }
             else:
                 apops = compiler.appointment_populations(indicator)
-                exprs = {part: appointment_intervals(getattr(apops, part), apops.period) for part in parts}
+                exprs = {
+                    part: appointment_intervals(per_day(getattr(apops, part)), apops.period) for part in parts
+                }
             steps = [interval_deltas(expr, calendar, day_list, part) for part, expr in exprs.items()]
             combined = steps[0].union(steps[1]).union(steps[2])
             counts = _counts_frame(combined.to_pandas(), parts, practices, day_list)

@@ -180,6 +180,7 @@ def prepare_sources(tables: dict[str, ir.Table], codes: ir.Table, needed: set[tu
     a = tables["appointments"]
     seconds = a.start_at.epoch_seconds() - a.booked_at.epoch_seconds()
     appointments = a.select(
+        "appointment_id",
         PRACTICE,
         KEY,
         "status",
@@ -207,7 +208,7 @@ class PatientPopulations:
 
 @dataclass
 class AppointmentPopulations:
-    """Appointment counts per practice and day: practice_code, day, n."""
+    """Appointments (one row each: appointment_id, practice_code, day, ...) in each population."""
 
     before_exclusions: ir.Table
     denominator: ir.Table
@@ -466,10 +467,7 @@ class Compiler:
         den = _filter_appointments(appointments, den_filter)
         num = _filter_appointments(den, num_filter)
         return AppointmentPopulations(
-            before_exclusions=_per_day(pre),
-            denominator=_per_day(den),
-            numerator=_per_day(num),
-            period=parse_period(indicator.period),
+            before_exclusions=pre, denominator=den, numerator=num, period=parse_period(indicator.period)
         )
 
     def _appointments_kept(self) -> ir.Table:
@@ -492,5 +490,6 @@ def _filter_appointments(table: ir.Table, spec: AppointmentFilter, with_status: 
     return table.filter(test)
 
 
-def _per_day(table: ir.Table) -> ir.Table:
+def per_day(table: ir.Table) -> ir.Table:
+    """Appointments counted per practice and day: practice_code, day, n."""
     return table.group_by([PRACTICE, "day"]).agg(n=ibis._.count())

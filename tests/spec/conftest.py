@@ -1,0 +1,53 @@
+"""Spec-suite fixtures: one backend per kind for the whole session, and every collected case
+evaluated once per backend."""
+
+from __future__ import annotations
+
+import pytest
+
+from gpqi.engine.backends import connect, spark_session
+from tests.spec.framework import ALL_CASES, evaluate_cases
+
+BACKENDS = [
+    pytest.param("duckdb", id="duckdb"),
+    pytest.param("pyspark", id="pyspark", marks=pytest.mark.spark),
+]
+
+
+@pytest.fixture(scope="session")
+def spec_backend_factory():
+    opened = {}
+
+    def get(name: str):
+        if name not in opened:
+            if name == "pyspark":
+                spark = spark_session("local[2]", shuffle_partitions=2)
+                # Tiny tables: compiling generated code for every stage costs more than it saves.
+                spark.conf.set("spark.sql.codegen.wholeStage", "false")
+                opened[name] = connect("pyspark", spark_session_=spark)
+            else:
+                opened[name] = connect("duckdb")
+        return opened[name]
+
+    yield get
+    for backend in opened.values():
+        if backend.name == "duckdb":
+            backend.close()
+
+
+@pytest.fixture(scope="session")
+def spec_results(spec_backend_factory):
+    """backend name -> membership of every collected case (computed on first use)."""
+    results = {}
+
+    def get(name: str):
+        if name not in results:
+            results[name] = evaluate_cases(spec_backend_factory(name), list(ALL_CASES))
+        return results[name]
+
+    return get
+
+
+@pytest.fixture(params=BACKENDS)
+def backend_name(request) -> str:
+    return request.param

@@ -1,0 +1,217 @@
+"""Spec: who is in the population on a reporting date — registration, deaths, age, sex."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.spec.checks import check
+from tests.spec.framework import Case
+
+CH = "population"
+
+CASES = [
+    Case(
+        CH,
+        "registered-boundaries",
+        "A patient is registered on d when start_date <= d <= end_date (both inclusive); a "
+        "missing end_date means still registered.",
+        {
+            "patients": """
+                patient_id | date_of_birth
+                1 | 1980-01-01
+                2 | 1980-01-01
+                3 | 1980-01-01
+                4 | 1980-01-01
+                5 | 1980-01-01
+            """,
+            "registrations": """
+                patient_id | start_date | end_date
+                1 | 2024-03-31 |
+                2 | 2024-04-01 |
+                3 | 2020-01-01 | 2024-03-31
+                4 | 2020-01-01 | 2024-03-30
+                5 | 2020-01-01 |
+            """,
+        },
+        "all:\n  - registered: {}",
+        {"2024-03-31": [1, 3, 5], "2024-04-01": [1, 2, 5]},
+    ),
+    Case(
+        CH,
+        "registered-for-at-least",
+        "`registered: {for_at_least: 3 months}` holds on d when the patient has been registered "
+        "at the practice continuously since d - 3 months or earlier (31 March - 3 months = 31 December).",
+        {
+            "patients": """
+                patient_id | date_of_birth
+                1 | 1980-01-01
+                2 | 1980-01-01
+            """,
+            "registrations": """
+                patient_id | start_date
+                1 | 2023-12-31
+                2 | 2024-01-01
+            """,
+        },
+        "all:\n  - registered: {for_at_least: 3 months}",
+        {"2024-03-31": [1], "2024-04-01": [1, 2]},
+    ),
+    Case(
+        CH,
+        "registered-continuous-spells",
+        "Spells at the same practice that touch (one ends the day before the next starts) are one "
+        "continuous registration; a gap of a day starts the clock again.",
+        {
+            "patients": """
+                patient_id | date_of_birth
+                1 | 1980-01-01
+                2 | 1980-01-01
+            """,
+            "registrations": """
+                patient_id | start_date | end_date
+                1 | 2023-01-01 | 2023-12-31
+                1 | 2024-01-01 |
+                2 | 2023-01-01 | 2023-12-30
+                2 | 2024-01-01 |
+            """,
+        },
+        "all:\n  - registered: {for_at_least: 6 months}",
+        {"2024-03-31": [1]},
+        expect_denominator={"2024-03-31": [1, 2]},
+    ),
+    Case(
+        CH,
+        "moved-practice-history-counts",
+        "Patients count at the practice where they are registered on d, and their events from "
+        "earlier practices count (the record moves with the patient); the registration clock "
+        "restarts at the new practice.",
+        {
+            "patients": """
+                patient_id | date_of_birth
+                1 | 1980-01-01
+            """,
+            "registrations": """
+                patient_id | practice_code | start_date | end_date
+                1 | P2 | 2015-01-01 | 2024-01-15
+                1 | P1 | 2024-01-16 |
+            """,
+            "clinical_events": """
+                patient_id | practice_code | date | code
+                1 | P2 | 2023-06-01 | @diabetes
+            """,
+        },
+        "all:\n  - on_register: {codelist: diabetes}",
+        {"2024-01-15": [1], "2024-01-16": [1]},
+    ),
+    Case(
+        CH,
+        "overlapping-registrations-later-wins",
+        "If registrations at two practices overlap, the one that started later counts from its "
+        "start date; the earlier one ends the day before.",
+        {
+            "patients": """
+                patient_id | date_of_birth
+                1 | 1980-01-01
+            """,
+            "registrations": """
+                patient_id | practice_code | start_date | end_date
+                1 | P2 | 2020-01-01 |
+                1 | P1 | 2024-02-01 |
+            """,
+        },
+        "all:\n  - registered: {for_at_least: 1 month}",
+        {"2024-01-31": [1], "2024-02-01": [], "2024-03-01": [1]},
+    ),
+    Case(
+        CH,
+        "death-on-the-reporting-date",
+        "A patient who died on d is not counted on d; one who dies the day after still is.",
+        {
+            "patients": """
+                patient_id | date_of_birth | date_of_death
+                1 | 1940-01-01 | 2024-03-31
+                2 | 1940-01-01 | 2024-04-01
+                3 | 1940-01-01 |
+            """,
+        },
+        "all:\n  - registered: {}",
+        {"2024-03-30": [1, 2, 3], "2024-03-31": [2, 3], "2024-04-01": [3]},
+    ),
+    Case(
+        CH,
+        "age-birthday-boundary",
+        "Age is in whole years on d: someone turns 65 on their 65th birthday.",
+        {
+            "patients": """
+                patient_id | date_of_birth
+                1 | 1959-03-31
+                2 | 1959-04-01
+            """,
+        },
+        "all:\n  - age: {min: 65}",
+        {"2024-03-31": [1], "2024-04-01": [1, 2]},
+    ),
+    Case(
+        CH,
+        "age-max-inclusive",
+        "`age: {max: 79}` includes people aged 79 and stops on their 80th birthday.",
+        {
+            "patients": """
+                patient_id | date_of_birth
+                1 | 1944-03-31
+                2 | 1944-04-01
+            """,
+        },
+        "all:\n  - age: {max: 79}",
+        {"2024-03-31": [2], "2024-03-30": [1, 2]},
+    ),
+    Case(
+        CH,
+        "age-29-february",
+        "Someone born on 29 February turns a year older on 1 March in common years (and on "
+        "29 February in leap years).",
+        {
+            "patients": """
+                patient_id | date_of_birth
+                1 | 2004-02-29
+                2 | 2006-02-28
+            """,
+        },
+        "all:\n  - age: {min: 18}",
+        {"2022-02-28": [], "2022-03-01": [1], "2024-02-28": [1, 2], "2024-02-29": [1, 2]},
+    ),
+    Case(
+        CH,
+        "age-29-february-leap",
+        "In a leap year the birthday of someone born on 29 February is 29 February.",
+        {
+            "patients": """
+                patient_id | date_of_birth
+                1 | 2008-03-01
+                2 | 2008-02-29
+            """,
+        },
+        "all:\n  - age: {min: 16}",
+        {"2024-02-28": [], "2024-02-29": [2]},
+    ),
+    Case(
+        CH,
+        "sex",
+        "`sex: female` matches the sex recorded on the patient.",
+        {
+            "patients": """
+                patient_id | date_of_birth | sex
+                1 | 1980-01-01 | female
+                2 | 1980-01-01 | male
+                3 | 1980-01-01 | unknown
+            """,
+        },
+        "all:\n  - sex: female",
+        {"2024-01-01": [1]},
+    ),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
+def test_spec(case, backend_name, spec_results):
+    check(case, spec_results(backend_name))
