@@ -58,7 +58,6 @@ CHANNEL_EFFECT = np.array([math.log(0.5), 0.0, 0.0])  # online bookings attended
 CANCELLED_SHARE = 0.02  # ASSUMPTION
 AGE_EFFECT = ((0, 0.0), (16, 0.35), (40, 0.0), (65, -0.35))  # ASSUMPTION: young adults miss more
 PERSON_SD = 0.5
-DEPRIVATION_EFFECT = 0.05  # per decile of the practice's mean patient decile below 5.5
 # Appointments per person-year by age (female, male). ASSUMPTION, scaled to the overall volume.
 VOLUME = (
     (0, 6.0, 6.0),
@@ -204,12 +203,7 @@ def appointments(plan: Plan, net: NetworkPlan, pop: Population, sl: Slices) -> A
     cell = rng.choice(len(model.cell_p), size=n, p=model.cell_p)
     mode, lead, hcp, channel = np.unravel_index(cell, (4, 7, 3, 3))
     a = (day - pop.dob[person]) / YEAR
-    practice_dna = np.array(
-        [
-            p.effects["dna"] + DEPRIVATION_EFFECT * (5.5 - float(np.dot(np.arange(1, 11), p.deciles)))
-            for p in net.practices
-        ]
-    )
+    practice_dna = np.array([p.effects["dna"] for p in net.practices])  # incl. deprivation, centred
     person_dna = rng_for(plan, net.index, "dna-latent").standard_normal(len(pop)) * PERSON_SD
     p_dna = logistic(
         model.cell_logit[cell] + practice_dna[prac] + _lookup(AGE_EFFECT, a, 1) + person_dna[person]

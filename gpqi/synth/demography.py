@@ -64,9 +64,16 @@ def turnover() -> np.ndarray:
     return out
 
 
+# A stationary population has too many very old people (older cohorts were smaller and died
+# younger), so the 65+ shape is tilted by exp(-0.03 * (age - 65)). ASSUMPTION: this gives about
+# 54% aged 65-74, 32% 75-84 and 14% 85+, close to ONS mid-2020 England (53/33/14; not in the
+# reference files).
+_OLD_AGE_TILT = 0.03
+
+
 def age_sex_distribution(profiles: PracticeProfiles, rows: np.ndarray) -> np.ndarray:
     """pmf over [practice, sex, age] for the chosen profile rows (each practice sums to 1)."""
-    surv = survival_from_65()
+    surv = survival_from_65() * np.exp(-_OLD_AGE_TILT * np.maximum(AGES - 65, 0))[None, :]
     surv_both = surv.sum(axis=0)
     share_65_74 = surv_both[65:75].sum() / surv_both[65:].sum()
     n = len(rows)

@@ -38,6 +38,7 @@ EFFECT_SD = {
     "dna": 0.25,
     "appointment_rate": 0.15,
 }
+DNA_DEPRIVATION_EFFECT = 0.05
 LOG_EFFECTS = {"bp_rate", "hba1c_rate", "pulse_rate", "review_rate", "smoking_rate", "appointment_rate"}
 
 _PLACE_A = (
@@ -245,6 +246,10 @@ def build_plan(config: SynthConfig) -> Plan:
             for key, sd in EFFECT_SD.items():
                 v = float(rng.normal(0.0, sd))
                 effects[key] = math.exp(v - sd * sd / 2) if key in LOG_EFFECTS else v
+            # More deprived practices miss more appointments (London, the most deprived region in
+            # the source, has the highest DNA rate). ASSUMPTION: 0.05 on the logit per decile.
+            mean_decile = float(np.dot(np.arange(1, 11), dec[pos]))
+            effects["dna"] += DNA_DEPRIVATION_EFFECT * (5.5 - mean_decile)
             pi = age_sex[pos]
             internal = INTERNAL_MOVE_SHARE if size > 1 else 0.0
             deaths = round(years * list_sizes[pos] * float((pi * m).sum()))
