@@ -62,7 +62,7 @@ class DisclosureSection(_Strict):
 
 class IngestSection(_Strict):
     keep_snapshots: int = Field(5, ge=1)  # published snapshots kept on disk, the current one included
-    memory_limit: str = "4GB"  # DuckDB memory_limit while validating; it spills to staging beyond this
+    memory_limit: str = "2GB"  # DuckDB memory_limit while validating; it spills to staging beyond this
     threads: int | None = Field(None, ge=1)
 
 
@@ -193,7 +193,7 @@ def init_workspace(path: Path | str = DEFAULT_WORKSPACE, name: str | None = None
             "[disclosure]\n# counts shown outside the owning practice: redact at or below, round the rest\n"
             "redact_at_or_below = 7\nround_to = 5\n\n"
             "[ingest]\n# published snapshots kept on disk (the current one included)\nkeep_snapshots = 5\n"
-            '# DuckDB memory while validating; beyond this it spills to staging/\nmemory_limit = "4GB"\n',
+            '# DuckDB memory while validating; beyond this it spills to staging/\nmemory_limit = "2GB"\n',
             encoding="utf-8",
         )
     return open_workspace(root)
