@@ -162,6 +162,7 @@ def _manifest(plan: Plan, counts: dict[str, dict[str, int]]) -> dict:
         "networks": {n.code: [p.code for p in n.practices] for n in plan.networks},
         "practice_codes": [p.code for p in plan.practices],
         "list_sizes": {p.code: p.list_size for p in plan.practices},
+        "people": sum(n.capacity for n in plan.networks),  # distinct patients (movers are in two files)
         "row_counts": totals,
         "row_counts_by_practice": counts,
         "calibration": {"expected_prevalence": plan.expected_prevalence},

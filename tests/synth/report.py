@@ -117,6 +117,29 @@ def main(folder: Path, end: str | None = None) -> None:
         select (select count(*) from v)::double / count(*) from ok"""
     ).fetchone()[0]
     print(f"| pertussis vaccination, pregnancies reaching 32 weeks {year - 3}-{year - 1} | {per:.1%} |")
+    for months, doses in ((24, 1), (60, 2)):
+        cov = con.execute(
+            f"""with c as (select p.patient_id, p.date_of_birth + interval {months} month as due from pat p
+                  where p.date_of_birth + interval {months} month between DATE '{year - 3}-04-01' and DATE '{end}'),
+            l as (select c.* from c join reg r on r.patient_id = c.patient_id and r.start_date <= c.due
+                  and (r.end_date is null or r.end_date >= c.due)),
+            v as (select l.patient_id from l join vac on vac.patient_id = l.patient_id
+                  and vac.code in {codes("mmr-vaccine")} and vac.date <= l.due group by 1 having count(*) >= {doses})
+            select (select count(*) from v)::double / count(*) from l"""
+        ).fetchone()[0]
+        print(
+            f"| MMR: {doses} dose(s) by {months} months, children reaching it {year - 3}-{year} | {cov:.1%} |"
+        )
+    smoking = con.execute(
+        f"""with s as (select patient_id, arg_max(case when code in {codes("smoking-current")} then 'current'
+              when code in {codes("smoking-ex")} then 'ex' else 'never' end, date) st from ev
+              where code in {codes("smoking-current", "smoking-ex", "smoking-never")} and date <= DATE '{end}' group by 1)
+        select avg(case when st = 'current' then 1 else 0 end), avg(case when st = 'ex' then 1 else 0 end),
+        count(*)::double / (select count(*) from {listed(end)} where age >= 18)
+        from {listed(end)} l join s using (patient_id) where l.age >= 18"""
+    ).fetchone()
+    print(f"| adults with a smoking status: share recorded / latest current / latest ex | "
+          f"{smoking[2]:.1%} / {smoking[0]:.1%} / {smoking[1]:.1%} |")  # fmt: skip
     opt = con.execute("select avg(case when type1_opt_out then 1 else 0 end) from pat").fetchone()[0]
     print(f"| type 1 opt-out | {opt:.2%} |")
     movers = con.execute(

@@ -138,6 +138,7 @@ def test_patient_ids_unique_and_rows_identical_across_practices(population, con)
     ).fetchone()[0]
     distinct_rows = con.execute("select count(*), count(distinct patient_id) from pat").fetchone()
     assert distinct_rows[0] == distinct_rows[1]  # a patient in two files appears identically
+    assert distinct_rows[1] == population[1]["people"]
     assert all_rows > distinct_rows[0]  # and some patients do appear in two files
 
 
