@@ -60,6 +60,15 @@ def made_by_ingest(snapshot: Path) -> bool:
     return bool(manifest) and manifest.get("created_by") == CREATED_BY
 
 
+def _discard(ws: Workspace, snapshot: Path) -> None:
+    """Delete a snapshot folder without ever leaving half of it in snapshots/: move it to
+    staging/ first (one rename), then delete it there (a kill mid-delete is cleaned up next time)."""
+    ws.staging_dir.mkdir(parents=True, exist_ok=True)
+    trash = ws.staging_dir / f"discarded-{snapshot.name}"
+    os.rename(snapshot, trash)
+    shutil.rmtree(trash)
+
+
 def clean_leftovers(ws: Workspace) -> list[str]:
     """Remove what interrupted ingests left behind; return what was removed (for the report).
 
@@ -86,7 +95,7 @@ def clean_leftovers(ws: Workspace) -> list[str]:
             # A snapshot renamed into place whose ingest died before switching CURRENT to it.
             unpublished = snapshot.is_dir() and snapshot.name != current and snapshot.name not in published
             if unpublished and made_by_ingest(snapshot):
-                shutil.rmtree(snapshot)
+                _discard(ws, snapshot)
                 removed.append(f"snapshots/{snapshot.name}")
     return removed
 
@@ -137,6 +146,6 @@ def prune(ws: Workspace, keep: int) -> list[str]:
     removed = []
     for snapshot_id in published:
         if snapshot_id not in keepers:
-            shutil.rmtree(ws.snapshot_path(snapshot_id))
+            _discard(ws, ws.snapshot_path(snapshot_id))
             removed.append(snapshot_id)
     return removed
