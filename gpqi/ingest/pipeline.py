@@ -28,7 +28,6 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
-import pyarrow as pa
 import pyarrow.parquet as pq
 
 from gpqi import __version__
@@ -46,7 +45,7 @@ from gpqi.ingest.extract import (
 )
 from gpqi.ingest.merge import PATIENT_COLUMNS, Conflicts, merge_patients
 from gpqi.ingest.parquet_out import write_query
-from gpqi.ingest.rules import RULES_VERSION, Context, lit, q
+from gpqi.ingest.rules import RULES_VERSION, SQL_TYPE, Context, lit, q
 from gpqi.ingest.snapshot import (
     CREATED_BY,
     clean_leftovers,
@@ -301,6 +300,7 @@ def _stage_sources(run: _Run) -> None:
             run.sources[f.path] = (staged_source(staged), malformed)
         else:
             run.sources[f.path] = (parquet_source(f.path), [])
+        run.progress.step(f"read {f.relpath}")
 
 
 def _build(run: _Run, drops: list[str]) -> tuple[dict, dict]:
@@ -316,13 +316,7 @@ def _build(run: _Run, drops: list[str]) -> tuple[dict, dict]:
         + 2
         + len(carried)
     )
-    for f in extract.files():
-        if f.format == "csv":
-            run.progress.step(f"reading {f.relpath}")
     _stage_sources(run)
-    for f in extract.files():
-        if f.format != "csv":
-            run.progress.step(f"checked {f.relpath}")
 
     known = _reference(run)
     hooks.stage("reference")
@@ -493,7 +487,7 @@ def _merge(run: _Run, new_codes: list[str], carried: list[str]) -> Conflicts:
         starts.append(
             f"SELECT {lit(code)} AS _practice, patient_id, max(start_date) AS latest_start FROM read_parquet({reg}) GROUP BY ALL"
         )
-    empty = ", ".join(f"CAST(NULL AS {_sql_type(f.type)}) AS {q(f.name)}" for f in SCHEMAS["patients"])
+    empty = ", ".join(f"CAST(NULL AS {SQL_TYPE[str(f.type)]}) AS {q(f.name)}" for f in SCHEMAS["patients"])
     candidates = candidates or [f"SELECT CAST(NULL AS VARCHAR) AS _practice, {empty} WHERE FALSE"]
     starts = starts or [
         "SELECT CAST(NULL AS VARCHAR) AS _practice, CAST(NULL AS BIGINT) AS patient_id, "
@@ -520,18 +514,6 @@ def _merge(run: _Run, new_codes: list[str], carried: list[str]) -> Conflicts:
     run.con.execute("DROP TABLE _candidates; DROP TABLE _starts; DROP TABLE _conflicts")
     run.progress.step("merged patients across practices")
     return conflicts
-
-
-def _sql_type(t: pa.DataType) -> str:
-    return {
-        "string": "VARCHAR",
-        "int8": "TINYINT",
-        "int64": "BIGINT",
-        "double": "DOUBLE",
-        "date32[day]": "DATE",
-        "timestamp[s]": "TIMESTAMP_S",
-        "bool": "BOOLEAN",
-    }[str(t)]
 
 
 def _warn_changed_patients(run: _Run, carried: list[str]) -> None:

@@ -117,7 +117,7 @@ def _date_lit(d: date) -> str:
 _INT_TEXT = "[+-]?[0-9]{1,19}"
 _DATE_TEXT = "[0-9]{4}-[0-9]{2}-[0-9]{2}"
 _TS_TEXT = "[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]{1,9})?)?"
-_SQL_TYPE = {
+SQL_TYPE = {
     "string": "VARCHAR",
     "int8": "TINYINT",
     "int64": "BIGINT",
@@ -140,7 +140,7 @@ def typed_expression(column: Column, source_type: str) -> str:
     """SQL turning the stored value into the CDM type; NULL where it cannot."""
     raw = q(column.name)
     kind = str(column.type)
-    sql_type = _SQL_TYPE[kind]
+    sql_type = SQL_TYPE[kind]
     stored = source_type.split("(")[0].strip()
     if stored in ('"NULL"', "NULL"):
         return f"CAST(NULL AS {sql_type})"
