@@ -196,10 +196,17 @@ def appointments(plan: Plan, net: NetworkPlan, pop: Population, sl: Slices) -> A
     person = sl.person[s_idx]
     prac = sl.practice[s_idx]
     n = len(person)
-    # Weekends move to the nearest weekday (1970-01-01 was a Thursday; Monday = 0).
+    # Weekends move to the nearest weekday (1970-01-01 was a Thursday; Monday = 0), the other way
+    # if that leaves the registration (or passes a death).
     dow = (day + 3) % 7
-    day = day + np.where(dow == 5, -1, np.where(dow == 6, 1, 0))
-    day = np.minimum(day, plan.end_day)
+    lo, hi = sl.t0[s_idx], sl.t1[s_idx]
+    back = day - np.where(dow == 5, 1, np.where(dow == 6, 2, 0))
+    fwd = day + np.where(dow == 5, 2, np.where(dow == 6, 1, 0))
+    first = np.where(dow == 5, back, fwd)
+    second = np.where(dow == 5, fwd, back)
+    day = np.where(
+        (first >= lo) & (first <= hi), first, np.where((second >= lo) & (second <= hi), second, day)
+    )
     cell = rng.choice(len(model.cell_p), size=n, p=model.cell_p)
     mode, lead, hcp, channel = np.unravel_index(cell, (4, 7, 3, 3))
     a = (day - pop.dob[person]) / YEAR

@@ -48,6 +48,16 @@ def _dates(days: np.ndarray) -> pa.Array:
     return pa.array(np.where(mask, 0, days).astype(np.int32), type=pa.int32(), mask=mask).cast(pa.date32())
 
 
+def _first_per_key(pid: np.ndarray, day: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """Row order sorted by (patient, date, code), keeping only the first row of each such key: two
+    events of one process on the same day collapse into one (the ingest rejects duplicates)."""
+    order = np.lexsort((codes, day, pid))  # stable: the first generated row of a key comes first
+    p, d, c = pid[order], day[order], codes[order]
+    new = np.ones(len(order), dtype=bool)
+    new[1:] = (p[1:] != p[:-1]) | (d[1:] != d[:-1]) | (c[1:] != c[:-1])
+    return order[new]
+
+
 def _const(value: str, n: int) -> pa.Array:
     return _strings(np.zeros(n, dtype=np.int32), [value])
 
@@ -101,17 +111,18 @@ def clinical_events(pop: Population, ev: dict[str, np.ndarray], rows: np.ndarray
     pid = pop.pid[ev["person"][rows].astype(np.int64)]
     day = ev["day"][rows]
     codes = ev["code"][rows].astype(np.int32)
-    order = np.lexsort((codes, day, pid))
+    order = _first_per_key(pid, day, codes)
+    pid, day, codes = pid[order], day[order], codes[order]
     value = ev["value"][rows][order]
     unit = ev["unit"][rows][order].astype(np.int32)
     unit_arr = _strings(np.maximum(unit - 1, 0), [u for u in UNITS[1:]])
     unit_arr = pa.array(unit_arr.to_numpy(zero_copy_only=False), type=pa.string(), mask=unit == 0)
     return pa.Table.from_arrays(
         [
-            pa.array(pid[order], type=pa.int64()),
+            pa.array(pid, type=pa.int64()),
             _const(code, len(pid)),
-            _dates(day[order]),
-            _strings(codes[order], _code_strings()),
+            _dates(day),
+            _strings(codes, _code_strings()),
             pa.array(value, type=pa.float64(), mask=np.isnan(value)),
             unit_arr,
         ],
@@ -123,11 +134,11 @@ def medications(pop: Population, med: dict[str, np.ndarray], rows: np.ndarray, c
     pid = pop.pid[med["person"][rows].astype(np.int64)]
     day = med["day"][rows]
     codes = med["code"][rows].astype(np.int32)
-    order = np.lexsort((codes, day, pid))
+    order = _first_per_key(pid, day, codes)
     return pa.Table.from_arrays(
         [
             pa.array(pid[order], type=pa.int64()),
-            _const(code, len(pid)),
+            _const(code, len(order)),
             _dates(day[order]),
             _strings(codes[order], _code_strings()),
             pa.array(med["quantity"][rows][order].astype(np.float64), type=pa.float64()),
@@ -140,11 +151,11 @@ def vaccinations(pop: Population, vac: dict[str, np.ndarray], rows: np.ndarray, 
     pid = pop.pid[vac["person"][rows].astype(np.int64)]
     day = vac["day"][rows]
     codes = vac["code"][rows].astype(np.int32)
-    order = np.lexsort((codes, day, pid))
+    order = _first_per_key(pid, day, codes)
     return pa.Table.from_arrays(
         [
             pa.array(pid[order], type=pa.int64()),
-            _const(code, len(pid)),
+            _const(code, len(order)),
             _dates(day[order]),
             _strings(codes[order], _code_strings()),
         ],

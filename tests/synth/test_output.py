@@ -319,3 +319,21 @@ def test_cli(tmp_path):
         ],
     )
     assert unknown.exit_code == 1 and "ZN999" in unknown.output
+
+
+def test_no_duplicate_rows_and_nothing_after_death(con):
+    for view in ("ev", "med", "vac"):
+        dupes = con.execute(
+            f"select count(*) from (select patient_id, date, code from {view} group by all having count(*) > 1)"
+        ).fetchone()[0]
+        assert dupes == 0, view
+    late = con.execute(
+        """select count(*) from ap join pat using (patient_id)
+        where start_at::date > date_of_death or booked_at::date > date_of_death"""
+    ).fetchone()[0]
+    assert late == 0
+    outside = con.execute(
+        """select count(*) from ap a where not exists (select 1 from reg r where r.patient_id = a.patient_id
+        and r.practice_code = a.practice_code and a.start_at::date between r.start_date and coalesce(r.end_date, DATE '9999-12-31'))"""
+    ).fetchone()[0]
+    assert outside == 0
