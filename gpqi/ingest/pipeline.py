@@ -535,26 +535,48 @@ def _warn_changed_patients(run: _Run, carried: list[str]) -> None:
 
 
 def _appointment_ids_elsewhere(run: _Run, new_codes: list[str], carried: list[str]) -> None:
-    """Appointment ids that appear in more than one practice (they must be unique in a snapshot)."""
-    parts = []
+    """Appointment ids of the new practices that another practice uses too (ids are unique in a
+    snapshot). Practices whose id ranges do not overlap cannot share one, so only overlapping
+    practices are compared id by id: cheap in the usual case of one id range per practice."""
+    ids = {}
     for code in new_codes:
         relation, _ = run.relation(run.extract.practices[code]["appointments"])
-        parts.append(
-            f"SELECT DISTINCT {lit(code)} AS p, TRY_CAST(appointment_id AS BIGINT) AS id FROM {relation}"
-        )
+        ids[code] = f"SELECT TRY_CAST(appointment_id AS BIGINT) AS id FROM {relation}"
     for code in carried:
-        path = lit(str(run.prev_path / "appointments" / f"{code}.parquet"))
-        parts.append(f"SELECT DISTINCT {lit(code)} AS p, appointment_id AS id FROM read_parquet({path})")
-    if len(parts) < 2:
-        run.con.execute(
-            "CREATE OR REPLACE TEMP TABLE _appt_elsewhere AS SELECT CAST(NULL AS BIGINT) AS appointment_id WHERE FALSE"
+        ids[code] = (
+            f"SELECT appointment_id AS id FROM read_parquet({lit(str(run.prev_path / 'appointments' / f'{code}.parquet'))})"
         )
-        return
-    run.con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE _appt_elsewhere AS
-        SELECT id AS appointment_id FROM ({" UNION ALL ".join(parts)}) WHERE id IS NOT NULL
-        GROUP BY id HAVING count(*) > 1
-    """)
+    ranges = []
+    for code, sql in ids.items():
+        lo, hi = run.con.execute(f"SELECT min(id), max(id) FROM ({sql})").fetchall()[0]
+        if lo is not None:
+            ranges.append((lo, hi, code))
+    overlapping = {
+        code
+        for lo, hi, code in ranges
+        for lo2, hi2, code2 in ranges
+        if code2 != code and lo <= hi2 and lo2 <= hi
+    }
+    new = [c for c in new_codes if c in overlapping]
+    run.con.execute("CREATE OR REPLACE TEMP TABLE _appt_elsewhere (appointment_id BIGINT)")
+    if new:
+        run.con.execute(
+            "CREATE OR REPLACE TEMP TABLE _new_ids AS "
+            + " UNION ALL ".join(
+                f"SELECT DISTINCT {lit(c)} AS p, id FROM ({ids[c]}) WHERE id IS NOT NULL" for c in new
+            )
+        )
+        # kept practices only matter where they share an id with a new one
+        others = [
+            f"SELECT DISTINCT {lit(c)} AS p, id FROM ({ids[c]}) WHERE id IN (SELECT id FROM _new_ids)"
+            for c in sorted(overlapping - set(new))
+        ]
+        run.con.execute(f"""
+            INSERT INTO _appt_elsewhere
+            SELECT id FROM (SELECT p, id FROM _new_ids {"".join(" UNION ALL " + o for o in others)})
+            GROUP BY id HAVING count(*) > 1
+        """)
+        run.con.execute("DROP TABLE _new_ids")
     run.progress.step("checked appointment ids across practices")
 
 
