@@ -21,6 +21,7 @@ from gpqi.cli import app
 from gpqi.codelists import load, registry
 from gpqi.synth import SynthConfig, generate
 from gpqi.synth.generate import SynthError
+from tests.synth.conftest import CALIBRATION_CONFIG
 from tests.synth.queries import codes
 
 PATIENT_TABLES = (
@@ -49,7 +50,7 @@ def test_layout_matches_the_manifest(population):
         pq.read_metadata(folder / "practices" / c / "clinical_events.parquet").num_rows for c in practices
     )
     assert total == manifest["row_counts"]["clinical_events"]
-    assert manifest["seed"] == 7 and manifest["format"] == "parquet"
+    assert manifest["seed"] == CALIBRATION_CONFIG.seed and manifest["format"] == "parquet"
 
 
 def _as_stored(schema: pa.Schema) -> pa.Schema:
