@@ -25,7 +25,7 @@ from gpqi.synth.targets import (
     HYP_BP_UNDER_80_CONTROLLED,
     PULSE_CHECK_BASELINE,
 )
-from gpqi.synth.timeline import NEVER, YEAR
+from gpqi.synth.timeline import NEVER, YEAR, to_day
 
 BP_REGISTERS = (
     "hypertension",
@@ -156,7 +156,7 @@ def blood_pressure(plan: Plan, net: NetworkPlan, pop: Population, sl: Slices, ou
     uplift_keys = _registers_at(pop, person, day, ("diabetes", "chd"))
     uplift = np.where(
         _programme(net)[prac] & uplift_keys,
-        PROGRAMME_BP_UPLIFT * ramp(day, _day(plan.programme_start), 3.0),
+        PROGRAMME_BP_UPLIFT * ramp(day, to_day(plan.programme_start), 3.0),
         0.0,
     )
     p_ctrl = logistic(bp_alpha + _effect(net, "bp_control")[prac] + latent + uplift)
@@ -210,12 +210,6 @@ def blood_pressure(plan: Plan, net: NetworkPlan, pop: Population, sl: Slices, ou
     )
 
 
-def _day(d) -> int:
-    from gpqi.synth.timeline import to_day
-
-    return to_day(d)
-
-
 def hba1c(plan: Plan, net: NetworkPlan, pop: Population, sl: Slices, out: Buffer) -> None:
     rng = rng_for(plan, net.index, "hba1c")
     _, hb_alpha = control_intercepts()
@@ -253,7 +247,7 @@ def pulse_checks(plan: Plan, net: NetworkPlan, pop: Population, sl: Slices, out:
     target = PULSE_PROGRAMME_RATE * np.exp(
         rng_for(plan, net.index, "pulse-target").normal(0, 0.08, len(net.practices))
     )
-    r = ramp(sl.mid[rows], _day(plan.programme_start), PULSE_PROGRAMME_RAMP_YEARS)
+    r = ramp(sl.mid[rows], to_day(plan.programme_start), PULSE_PROGRAMME_RAMP_YEARS)
     in_prog = _programme(net)[prac] & (age[rows] >= 65)
     lam = np.where(in_prog, lam0 + (target[prac] - lam0) * r, lam0)
     s_idx, day = poisson_events(rng, sl, rows, lam)

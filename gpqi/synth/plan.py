@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -14,7 +14,7 @@ from gpqi.synth import conditions
 from gpqi.synth.config import SynthConfig
 from gpqi.synth.demography import age_sex_distribution, decile_distribution, mortality, turnover
 from gpqi.synth.reference import practice_profiles, real_practices
-from gpqi.synth.timeline import EPOCH, to_day
+from gpqi.synth.timeline import to_day
 
 # Share of joiners (not births) who come from another practice in the same network. ASSUMPTION.
 INTERNAL_MOVE_SHARE = 0.25
@@ -104,7 +104,6 @@ class Plan:
     programme_start: dt.date
     conditions: dict[str, conditions.Fit]
     expected_prevalence: dict[str, float]
-    extra: dict[str, object] = field(default_factory=dict)
 
     @property
     def practices(self) -> list[PracticePlan]:
@@ -306,6 +305,3 @@ def build_plan(config: SynthConfig) -> Plan:
         expected_prevalence=conditions.expected_prevalence(w, fits),
     )
     return plan
-
-
-__all__ = ["EPOCH", "Plan", "NetworkPlan", "PracticePlan", "build_plan"]
