@@ -140,7 +140,12 @@ def ingest(
             )
         except BaseException as exc:
             # IngestError messages are written to be safe; others may quote data, so keep their type only.
-            message = str(exc) if isinstance(exc, IngestError) else f"{type(exc).__name__} (internal error)"
+            if isinstance(exc, IngestError):
+                message = str(exc)
+            elif isinstance(exc, KeyboardInterrupt):
+                message = "interrupted"
+            else:
+                message = f"{type(exc).__name__} (internal error)"
             history.append(ws, {**entry, "finished_at": _now(), "outcome": "failed", "message": message})
             raise
         outcome.removed = removed
