@@ -118,3 +118,20 @@ def test_one_ingest_at_a_time(tmp_path, src):
     ingest(src, ws, as_of=AS_OF)
     with ingest_lock(open_workspace(ws)), pytest.raises(IngestError, match="another gpqi ingest is running"):
         ingest(src, ws, as_of=AS_OF)
+
+
+def test_drop_practice_option(tmp_path, src):
+    ws = tmp_path / "ws"
+    assert invoke("ingest", str(src), "-w", str(ws), "--as-of", AS_OF.isoformat()).exit_code == 0
+    part = baseline()
+    part.practices = {"P1": part.practices["P1"]}
+    part.reference["practices"] = [p for p in part.reference["practices"] if p["practice_code"] == "P1"]
+    partial = part.write(tmp_path / "partial")
+    refused = invoke("ingest", str(partial), "-w", str(ws), "--as-of", AS_OF.isoformat())
+    assert refused.exit_code == 1 and "--drop-practice P2" in refused.output
+    result = invoke(
+        "ingest", str(partial), "-w", str(ws), "--as-of", AS_OF.isoformat(), "--drop-practice", "P2"
+    )
+    assert result.exit_code == 0, result.output
+    status = json.loads(invoke("status", "-w", str(ws), "--json").output)
+    assert sorted(status["practices"]) == ["P1"]
