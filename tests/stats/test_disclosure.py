@@ -1,0 +1,76 @@
+"""Disclosure control: the rule, the table helper, and the property that nothing at or below the
+threshold is ever shown."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from gpqi.stats import disclose, disclose_table
+
+
+def test_redact_seven_or_fewer_round_the_rest_to_five():
+    counts = [0, 1, 7, 8, 12, 13, 17, 18, 102, 1000]
+    expected = [np.nan, np.nan, np.nan, 10, 10, 15, 15, 20, 100, 1000]
+    np.testing.assert_array_equal(disclose(counts), expected)
+    assert np.isnan(disclose(np.nan)) and disclose(13) == 15
+
+
+def test_halves_round_up_and_zero_rounding_is_redacted():
+    assert disclose([15, 25, 35], redact_at_or_below=7, round_to=10).tolist() == [20, 30, 40]
+    # with a low threshold, a 2 would round to 0: a published 0 must not stand for a real count
+    assert np.isnan(disclose(2, redact_at_or_below=1, round_to=5))
+    assert disclose(3, redact_at_or_below=1, round_to=5) == 5
+
+
+def test_thresholds_come_from_configuration():
+    assert disclose(9) == 10 and np.isnan(disclose(9, redact_at_or_below=10))
+    assert disclose(11, redact_at_or_below=10, round_to=1) == 11
+    with pytest.raises(ValueError, match="round_to"):
+        disclose([1], round_to=0)
+    with pytest.raises(ValueError, match="counts: negative count at position 1"):
+        disclose([4, -4])
+
+
+@given(
+    counts=st.lists(st.integers(0, 10**6), min_size=1, max_size=50),
+    threshold=st.integers(0, 20),
+    round_to=st.integers(1, 10),
+)
+def test_never_reveals_a_count_at_or_below_the_threshold(counts, threshold, round_to):
+    shown = disclose(counts, redact_at_or_below=threshold, round_to=round_to)
+    for count, value in zip(counts, shown, strict=True):
+        if count <= threshold:
+            assert np.isnan(value)
+        if not np.isnan(value):
+            assert value > 0 and value % round_to == 0 and abs(value - count) <= round_to / 2
+
+
+@given(
+    rows=st.lists(st.tuples(st.integers(0, 500), st.integers(0, 500)), min_size=1, max_size=30),
+)
+def test_table_redacts_the_rate_with_the_numerator(rows):
+    table = pd.DataFrame([(min(a, b), max(a, b)) for a, b in rows], columns=["numerator", "denominator"])
+    out = disclose_table(table)
+    for raw, safe in zip(table.itertuples(), out.itertuples(), strict=True):
+        if raw.numerator <= 7:
+            assert np.isnan(safe.numerator) and np.isnan(safe.value) and safe.redacted
+        if raw.denominator > 7:
+            assert not np.isnan(safe.denominator)  # the denominator alone reveals no numerator
+        if not np.isnan(safe.value):
+            assert safe.value == safe.numerator / safe.denominator  # recomputed from rounded counts
+            assert safe.value <= 1
+
+
+def test_table_example_and_errors():
+    table = pd.DataFrame({"numerator": [3, 77, 8], "denominator": [40, 100, 9], "value": [0.075, 0.77, 0.89]})
+    out = disclose_table(table)
+    assert out["numerator"].tolist()[1:] == [75, 10] and np.isnan(out["numerator"].iloc[0])
+    assert out["denominator"].tolist() == [40, 100, 10]
+    assert np.isnan(out["value"].iloc[0]) and out["value"].iloc[1] == 0.75 and out["value"].iloc[2] == 1.0
+    assert table["numerator"].tolist() == [3, 77, 8]  # the input is untouched
+    with pytest.raises(ValueError, match="numerator is greater than denominator at row 0"):
+        disclose_table(pd.DataFrame({"numerator": [9], "denominator": [8]}))
+    with pytest.raises(ValueError, match="no column 'numerator'"):
+        disclose_table(pd.DataFrame({"n": [9]}))
