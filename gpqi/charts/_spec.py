@@ -1,0 +1,108 @@
+"""Shared pieces of every chart spec: the top-level frame, tidy data in, JSON-safe rows out."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from gpqi.charts.palette import FONT, NHS_BLACK, NHS_GREY_1, NHS_GREY_4
+
+SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"
+HIGHLIGHT = "highlight"  # name of the Vega-Lite parameter holding the labels to pick out
+
+
+def frame(
+    data: pd.DataFrame | Iterable[Mapping[str, Any]], required: Iterable[str], chart: str
+) -> pd.DataFrame:
+    """Tidy input as a DataFrame, with a clear error naming a missing column."""
+    df = data.copy() if isinstance(data, pd.DataFrame) else pd.DataFrame(list(data))
+    missing = [c for c in required if c not in df.columns]
+    if missing:
+        raise ValueError(f"{chart}: data has no column {', '.join(repr(c) for c in missing)}")
+    return df
+
+
+def clean(value: Any) -> Any:
+    """A JSON-safe scalar: NaN/inf become None, NumPy scalars plain Python, dates ISO strings."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, pd.Timestamp | dt.datetime | dt.date):
+        return value.isoformat()
+    return value
+
+
+def records(df: pd.DataFrame, columns: Iterable[str] | None = None) -> list[dict[str, Any]]:
+    cols = list(columns) if columns is not None else list(df.columns)
+    return [{c: clean(v) for c, v in zip(cols, row, strict=True)} for row in df[cols].itertuples(index=False)]
+
+
+def highlight_list(highlight: str | Iterable[str] | None) -> list[str]:
+    if highlight is None:
+        return []
+    if isinstance(highlight, str):
+        return [highlight]
+    return [str(h) for h in highlight]
+
+
+def is_highlighted(field: str = "label") -> str:
+    """Vega expression: is this datum one of the highlighted labels?"""
+    return f"indexof({HIGHLIGHT}, datum[{field!r}]) >= 0"
+
+
+def base(
+    description: str, title: str | None, width: int | str, height: int | str, kind: str, **extra: Any
+) -> dict[str, Any]:
+    spec: dict[str, Any] = {
+        "$schema": SCHEMA,
+        "description": description,
+        "width": width,
+        "height": height,
+        "background": "white",
+        "padding": 8,
+        "config": {
+            "font": FONT,
+            "axis": {
+                "labelFontSize": 12,
+                "titleFontSize": 13,
+                "labelColor": NHS_BLACK,
+                "titleColor": NHS_BLACK,
+                "gridColor": NHS_GREY_4,
+                "domainColor": NHS_GREY_1,
+                "tickColor": NHS_GREY_1,
+            },
+            "legend": {
+                "labelFontSize": 12,
+                "titleFontSize": 13,
+                "orient": "bottom",
+                "direction": "horizontal",
+            },
+            "title": {"fontSize": 16, "anchor": "start", "color": NHS_BLACK},
+            "view": {"stroke": None},
+        },
+        "usermeta": {"gpqi": {"chart": kind}},
+        **extra,
+    }
+    if title:
+        spec["title"] = title
+    return spec
+
+
+def fmt(value: float | None, value_format: str) -> str:
+    """Python rendering of a d3-style format used in descriptions (".0%", ".1f", ",d")."""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "no value"
+    if value_format.endswith("%"):
+        digits = value_format[1:-1] or "0"
+        return f"{value * 100:.{int(digits)}f}%"
+    if value_format.endswith("f"):
+        return f"{value:.{int(value_format[1:-1] or 0)}f}"
+    return f"{value:,.0f}"
