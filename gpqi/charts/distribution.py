@@ -96,12 +96,7 @@ def distribution_chart(
                 "mark": {"type": "point", "filled": True, "stroke": pal.OUTLINE, "strokeWidth": 0.5},
                 "encoding": {
                     "y": y,
-                    "yOffset": {
-                        "field": "offset",
-                        "type": "quantitative",
-                        "scale": {"domain": [-1.6, 1.6]},
-                        "axis": None,
-                    },
+                    "yOffset": {"field": "offset", "type": "quantitative", "scale": {"domain": [-1.6, 1.6]}},
                     "x": x,
                     "size": {
                         "field": "size",

@@ -1,0 +1,90 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from gpqi.charts import caterpillar_chart, distribution_chart, render, trend_chart
+from gpqi.charts import palette as pal
+from gpqi.charts.distribution import jitter
+from gpqi.stats import deciles
+
+
+def _layers(spec, mark):
+    return [layer for layer in spec["layer"] if layer["mark"]["type"] == mark]
+
+
+def test_caterpillar_sorted_with_intervals_and_status(practices, check_spec):
+    comparator = practices["numerator"].sum() / practices["denominator"].sum()
+    spec = caterpillar_chart(practices, comparator=comparator, highlight="Practice E")
+    check_spec(spec)
+    rows = _layers(spec, "point")[0]["data"]["values"]
+    assert [r["rank"] for r in rows] == list(range(1, 25))
+    assert all(a["value"] >= b["value"] for a, b in zip(rows, rows[1:], strict=False))
+    for r in rows:
+        expected = (
+            "Higher than comparator"
+            if r["lower"] > comparator
+            else "Lower than comparator"
+            if r["upper"] < comparator
+            else "Similar to comparator"
+        )
+        assert r["status"] == expected
+    interval = _layers(spec, "rule")[0]
+    assert interval["encoding"]["x"]["field"] == "lower" and interval["encoding"]["x2"]["field"] == "upper"
+    enc = _layers(spec, "point")[0]["encoding"]
+    assert enc["color"]["field"] == enc["shape"]["field"] == "status"
+    assert spec["height"] == 16 * 24 and "Practice E ranks" in spec["description"]
+    assert "highlight" in enc["size"]["condition"]["test"]
+    assert render(spec, "png")[:4] == b"\x89PNG"
+
+
+def test_distribution_two_dates_sized_by_list_size(check_spec):
+    rng = np.random.default_rng(7)
+    rows = []
+    for i in range(20):
+        size = int(rng.integers(2000, 16000))
+        rows.append({"label": f"P{i}", "period": "March 2015", "value": 0.2 + 0.02 * i, "size": size})
+        rows.append({"label": f"P{i}", "period": "March 2018", "value": 0.8 + 0.005 * i, "size": size + 100})
+    spec = distribution_chart(rows, highlight="P3", title="pulse checks")
+    check_spec(spec)
+    dots = _layers(spec, "point")[0]
+    assert dots["encoding"]["size"]["field"] == "size" and dots["encoding"]["y"]["field"] == "period"
+    assert dots["encoding"]["y"]["sort"] == ["March 2015", "March 2018"]
+    own = _layers(spec, "point")[1]
+    assert "highlight" in own["transform"][0]["filter"] and own["mark"]["shape"] == "diamond"
+    medians = {m["period"]: m["median"] for m in _layers(spec, "tick")[0]["data"]["values"]}
+    assert medians["March 2015"] == pytest.approx(np.median([0.2 + 0.02 * i for i in range(20)]))
+    assert medians["March 2018"] == pytest.approx(0.8 + 0.005 * 9.5)
+    # stable spread: the same practice gets the same offset every time
+    assert [r["offset"] for r in dots["data"]["values"][:2]] == [jitter("P0")] * 2
+    assert jitter("P0") == jitter("P0") and -1 <= jitter("anything") <= 1
+    assert "March 2015: 20 practices, median 39%" in spec["description"]
+    assert b"<svg" in render(spec, "svg")[:200]
+
+
+def test_trend_with_peer_deciles(check_spec):
+    rng = np.random.default_rng(3)
+    dates = pd.date_range("2021-04-01", periods=12, freq="MS")
+    peer_rows = []
+    for d in dates:
+        for p, v in deciles(rng.normal(0.6, 0.1, 40)).items():
+            peer_rows.append({"date": d, "percentile": p, "value": v})
+    own = pd.DataFrame({"date": dates, "value": np.linspace(0.4, 0.7, 12)})
+    spec = trend_chart(own, peer_rows, label="Practice A", peer_group="network")
+    check_spec(spec)
+    band = _layers(spec, "area")[0]
+    first = band["data"]["values"][0]
+    p10 = next(r["value"] for r in peer_rows if r["date"] == dates[0] and r["percentile"] == 10)
+    assert first["p10"] == pytest.approx(p10) and first["p90"] > first["p10"]
+    lines = _layers(spec, "line")
+    assert {r["line"] for r in lines[0]["data"]["values"]} == {"Peer deciles", "Peer median"}
+    assert lines[1]["encoding"]["color"]["scale"]["range"][-1] == pal.NHS_RED
+    assert [r["value"] for r in lines[1]["data"]["values"]] == pytest.approx(list(np.linspace(0.4, 0.7, 12)))
+    assert "Practice A" in spec["description"] and "network" in spec["description"]
+    assert render(spec, "png")[:4] == b"\x89PNG"
+
+
+def test_missing_columns_are_named():
+    with pytest.raises(ValueError, match="trend_chart deciles: data has no column 'percentile'"):
+        trend_chart([{"date": "2020-01-01", "value": 1}], [{"date": "2020-01-01", "value": 1}])
+    with pytest.raises(ValueError, match="caterpillar_chart: data has no column 'lower', 'upper'"):
+        caterpillar_chart([{"label": "a", "value": 0.5}])

@@ -1,0 +1,73 @@
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from gpqi.charts import palette as pal
+from gpqi.charts import render, spc_chart
+from gpqi.stats import spc
+
+AE = json.loads(
+    (Path(__file__).parents[1] / "stats" / "data" / "nhsrplotthedots_snapshots.json").read_text()
+)["ae_all_performance_fixed_12"]
+
+
+def _result(**kwargs):
+    return spc(pd.Series(AE["y"], index=pd.to_datetime(AE["period"])), fix_after_n_points=12, **kwargs)
+
+
+def test_spc_spec_uses_making_data_count_colours_shapes_and_icons(check_spec):
+    result = _result(target=0.95)
+    spec = spc_chart(result, title="A&E four-hour performance", y_title="Seen within 4 hours")
+    check_spec(spec)
+    points = next(
+        layer for layer in spec["layer"] if layer["mark"]["type"] == "point" and "color" in layer["encoding"]
+    )
+    enc = points["encoding"]
+    colour = dict(zip(enc["color"]["scale"]["domain"], enc["color"]["scale"]["range"], strict=True))
+    assert colour == {
+        "Common cause": "#a6a6a6",
+        "Special cause: improvement": "#00b0f0",
+        "Special cause: concern": "#e46c0a",
+    }
+    shape = dict(zip(enc["shape"]["scale"]["domain"], enc["shape"]["scale"]["range"], strict=True))
+    assert len(set(shape.values())) == 3  # each type its own shape as well as colour
+    assert enc["x"]["type"] == "temporal" and enc["x"]["field"] == "date" and enc["y"]["field"] == "value"
+    rows = points["data"]["values"]
+    assert [r["point_type"] for r in rows] == AE["point_type"]
+    assert rows[0]["date"].startswith("2016-04-01")
+    # the latest point is special cause concern (low) and the 95% target is above the upper limit
+    meta = spec["usermeta"]["gpqi"]
+    assert meta == {
+        "chart": "spc",
+        "improvement": "increase",
+        "variation_icon": "concern_low",
+        "assurance_icon": "fail",
+    }
+    letters = [
+        layer["data"]["values"][0]["letter"]
+        for layer in spec["layer"]
+        if layer["mark"]["type"] == "text" and layer["encoding"].get("text", {}).get("field") == "letter"
+    ]
+    assert sorted(letters) == ["F", "L"]
+    target = next(layer for layer in spec["layer"] if layer["mark"]["type"] == "rule")
+    assert target["mark"]["color"] == pal.MDC_TARGET and target["data"]["values"][0]["target"] == 0.95
+    assert "Variation: concern: low" in spec["description"] and "Target 95%" in spec["description"]
+
+
+def test_spc_rebased_groups_draw_separate_means(check_spec):
+    result = spc(AE["y"], rebase_at=[18], improvement="neutral")
+    table = result.table.assign(month=[p[:7] for p in AE["period"]])
+    spec = spc_chart(table, x="month", improvement="neutral", value_format=".1%")
+    check_spec(spec)
+    mean_layer = spec["layer"][1]
+    assert mean_layer["encoding"]["detail"]["field"] == "group"
+    assert {r["group"] for r in mean_layer["data"]["values"]} == {0, 1}
+    assert mean_layer["encoding"]["x"]["type"] == "ordinal"
+    assert not any(layer["mark"]["type"] == "rule" for layer in spec["layer"])  # no target
+
+
+def test_spc_renders(tmp_path):
+    spec = spc_chart(_result(target=0.95))
+    assert render(spec, "png")[:4] == b"\x89PNG"
+    assert b"<svg" in render(spec, "svg")[:200]
