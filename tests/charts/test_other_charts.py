@@ -88,3 +88,21 @@ def test_missing_columns_are_named():
         trend_chart([{"date": "2020-01-01", "value": 1}], [{"date": "2020-01-01", "value": 1}])
     with pytest.raises(ValueError, match="caterpillar_chart: data has no column 'lower', 'upper'"):
         caterpillar_chart([{"label": "a", "value": 0.5}])
+
+
+def test_every_chart_copes_with_no_data(check_spec):
+    from gpqi.charts import funnel_chart, spc_chart
+    from gpqi.stats import spc
+
+    specs = [
+        funnel_chart(pd.DataFrame(columns=["label", "denominator", "proportion"]), target=0.5),
+        spc_chart(spc([])),
+        caterpillar_chart(pd.DataFrame(columns=["label", "value", "lower", "upper"]), comparator=0.5),
+        distribution_chart(pd.DataFrame(columns=["label", "period", "value", "size"])),
+        trend_chart(
+            pd.DataFrame(columns=["date", "value"]), pd.DataFrame(columns=["date", "percentile", "value"])
+        ),
+    ]
+    for spec in specs:
+        check_spec(spec)
+        assert render(spec, "svg").lstrip().startswith(b"<svg")

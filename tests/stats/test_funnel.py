@@ -174,3 +174,9 @@ def test_limits_widen_as_the_denominator_shrinks(target, tau2, n, method):
     assert (limits["lower_998"] <= limits["lower_95"] + 1e-12).all()
     assert (limits["upper_95"] <= limits["upper_998"] + 1e-12).all()
     assert ((limits["lower_998"] <= target) & (target <= limits["upper_998"])).all()
+
+
+def test_missing_numerators_are_left_out_like_empty_denominators():
+    result = funnel([np.nan, 30, 70], [50, 100, 100])
+    assert result.target == pytest.approx(0.5)
+    assert np.isnan(result.table["proportion"].iloc[0]) and result.table["outlier_95"].iloc[0] is None

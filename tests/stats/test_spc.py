@@ -310,3 +310,11 @@ def test_mirroring_a_series_swaps_the_direction_of_improvement(values):
     up = spc(values, improvement="increase").table
     down = spc([-v for v in values], improvement="decrease").table
     assert up["point_type"].tolist() == down["point_type"].tolist()
+
+
+def test_series_shorter_than_the_rules():
+    # six points rising and six on one side: too short for a trend or shift of 7
+    t = spc([1.0, 2, 3, 4, 5, 6]).table
+    assert t["rule"].isna().all() and t["point_type"].eq("common_cause").all()
+    assert spc([1.0, 2, 3, 4, 5, 6], trend_length=6).table["rule"].eq("trend").all()
+    assert spc([5.0, 9.0]).table["point_type"].tolist() == ["common_cause", "common_cause"]
