@@ -129,13 +129,14 @@ def _trends(values: np.ndarray, length: int) -> np.ndarray:
 
 def _trend_direction(values: np.ndarray, part: np.ndarray) -> np.ndarray:
     """Direction of the trend a point belongs to. As NHSRplotthedots: use the step to the next
-    point when that point is also in a trend, else the step from the previous point."""
+    point when that point is also in a trend, else the step from the previous point (also when
+    the step to the next point is flat: the next point starts a different trend)."""
     with np.errstate(invalid="ignore"):
         step = np.sign(np.diff(values))
     forward = np.append(step, step[-1:] if len(step) else [])
     backward = np.insert(step, 0, 0.0)
     next_in_trend = np.append(part[1:], False)
-    return np.where(part & next_in_trend, forward, backward)
+    return np.where(part & next_in_trend & (forward != 0), forward, backward)
 
 
 def _two_of_three(close: np.ndarray, side: np.ndarray) -> np.ndarray:

@@ -18,7 +18,8 @@ _EPS = 1e-9  # 0.77 x 100 is 77.00000000000001 in floating point; that is 77 pat
 
 def opportunity(numerator: Any, denominator: Any, target: float, higher_is_better: bool = True) -> Any:
     """How many more patients would need to meet the indicator (with the denominator unchanged)
-    for numerator / denominator to reach `target`; never negative, 0 for an empty denominator.
+    for numerator / denominator to reach `target`; never negative; 0 for an empty denominator or
+    a missing count.
     For a lower-is-better indicator, how many fewer. Whole numbers (int64); scalars in, int out.
     """
     check_proportion(target, "target")
