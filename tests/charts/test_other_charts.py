@@ -106,3 +106,24 @@ def test_every_chart_copes_with_no_data(check_spec):
     for spec in specs:
         check_spec(spec)
         assert render(spec, "svg").lstrip().startswith(b"<svg")
+
+
+@pytest.mark.parametrize("fmt", ["png", "svg"])
+def test_each_chart_type_renders_in_both_formats(practices, fmt):
+    dates = pd.date_range("2022-01-01", periods=6, freq="MS")
+    peers = [{"date": d, "percentile": p, "value": 0.5 + p / 1000} for d in dates for p in (10, 50, 90)]
+    specs = [
+        caterpillar_chart(practices, comparator=0.7, highlight="Practice A"),
+        distribution_chart(
+            [
+                {"label": r["label"], "period": period, "value": r["value"], "size": r["denominator"]}
+                for r in practices.to_dict("records")
+                for period in ("2015", "2018")
+            ],
+            highlight="Practice A",
+        ),
+        trend_chart(pd.DataFrame({"date": dates, "value": [0.4, 0.45, 0.5, 0.5, 0.55, 0.6]}), peers),
+    ]
+    for spec in specs:
+        out = render(spec, fmt)
+        assert out[:4] == b"\x89PNG" if fmt == "png" else out.lstrip().startswith(b"<svg")
