@@ -35,6 +35,11 @@ def _register() -> None:
     from gpqi.ingest import cli as ingest_cli
 
     ingest_cli.register(app)
+    from gpqi.engine import cli as engine_cli
+    from gpqi.indicators import cli as indicators_cli
+
+    indicators_cli.register(app)
+    engine_cli.register(app)
 
 
 _register()

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from gpqi.indicators.intervals import lit, reach
+from gpqi.indicators.intervals import lit, reach, stack
 from gpqi.indicators.model import Period
 
 PRACTICE = "practice_code"
@@ -56,7 +56,7 @@ def interval_deltas(intervals: ir.Table, calendar: ir.Table, dates: list[dt.date
     joined = joined.filter(joined._lo_s < joined._lo_e)
     ups = joined.select(PRACTICE, idx=joined._lo_s, delta=joined._n)
     downs = joined.select(PRACTICE, idx=joined._lo_e, delta=-joined._n)
-    steps = ups.union(downs)
+    steps = stack([ups, downs])
     summed = steps.group_by([PRACTICE, "idx"]).agg(delta=steps.delta.sum())
     return summed.mutate(part=ibis.literal(part))
 

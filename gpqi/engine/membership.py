@@ -17,7 +17,7 @@ import pyarrow as pa
 
 from gpqi.engine.backends import Backend
 from gpqi.indicators.compiler import KEY, Compiler, codes_arrow, needed_codelists, prepare_sources
-from gpqi.indicators.intervals import reach
+from gpqi.indicators.intervals import reach, stack
 from gpqi.indicators.model import Indicator
 
 PARTS = ("before_exclusions", "denominator", "numerator")
@@ -59,10 +59,7 @@ def membership_expr(compiler: Compiler, indicator: Indicator, dates: ir.Table) -
                     reporting_date=dates.reporting_date,
                 ).mutate(part=ibis.literal(part))
             )
-    out = frames[0]
-    for frame in frames[1:]:
-        out = out.union(frame)
-    return out
+    return stack(frames)
 
 
 def evaluate(
@@ -82,7 +79,4 @@ def evaluate(
     parts = [
         membership_expr(compiler, ind, grid).mutate(indicator_id=ibis.literal(ind.id)) for ind in indicators
     ]
-    out = parts[0]
-    for part in parts[1:]:
-        out = out.union(part)
-    return out.to_pandas()
+    return stack(parts).to_pandas()

@@ -34,6 +34,7 @@ from gpqi.engine.schema import LIST_SIZES, RESULTS
 from gpqi.engine.worklists import identified, patient_details, worklist
 from gpqi.indicators import Indicator, get, load_library
 from gpqi.indicators.compiler import KEY, Compiler, codes_arrow, needed_codelists, per_day, prepare_sources
+from gpqi.indicators.intervals import stack
 from gpqi.workspace import Workspace, open_workspace
 
 RESULT_COLUMNS = [f.name for f in RESULTS]
@@ -122,10 +123,15 @@ def run(
     *,
     worklists: bool = True,
     force: bool = False,
+    write: bool = True,
     progress: Progress | None = None,
     spark_session: Any = None,
 ) -> RunResult:
-    """Evaluate `indicators` (default: the built-in library) on every reporting date."""
+    """Evaluate `indicators` (default: the built-in library) on every reporting date.
+
+    With write=False nothing in the workspace changes (used by `gpqi bench`) and every
+    indicator is computed."""
+    force = force or not write
     started = time.perf_counter()
     ws = workspace if isinstance(workspace, Workspace) else open_workspace(workspace)
     snapshot_id = ws.current_snapshot().name
@@ -149,7 +155,7 @@ def run(
         and ws.results_path.exists()
     }
     to_compute = [ind for ind in chosen if ind.id not in up_to_date]
-    old_results = store.read_results(ws).to_pandas()
+    old_results = (store.read_results(ws) if write else RESULTS.empty_table()).to_pandas()
     if not to_compute:
         kept = old_results[old_results["indicator_id"].isin(list(versions))]
         return RunResult(
@@ -209,7 +215,7 @@ def run(
                     part: appointment_intervals(per_day(getattr(apops, part)), apops.period) for part in parts
                 }
             steps = [interval_deltas(expr, calendar, day_list, part) for part, expr in exprs.items()]
-            combined = steps[0].union(steps[1]).union(steps[2])
+            combined = stack(steps)
             counts = _counts_frame(combined.to_pandas(), parts, practices, day_list)
             counts = counts.rename(columns={"practice_code": "org_code"})
             counts["excluded"] = counts["before_exclusions"] - counts["denominator"]
@@ -288,7 +294,8 @@ def run(
             "worklists": sum(worklist_rows.values()),
         },
     }
-    store.write_json(ws.run_info_path, info)
+    if write:
+        store.write_json(ws.run_info_path, info)
     chosen_ids = [ind.id for ind in chosen]
     return RunResult(
         results=results[results["indicator_id"].isin(chosen_ids)].reset_index(drop=True),

@@ -33,6 +33,7 @@ from gpqi.indicators.intervals import (
     merge,
     next_anchor,
     reach,
+    stack,
     union,
 )
 from gpqi.indicators.model import (
@@ -161,9 +162,7 @@ def prepare_sources(tables: dict[str, ir.Table], codes: ir.Table, needed: set[tu
             )
         )
     if parts:
-        coded = parts[0]
-        for part in parts[1:]:
-            coded = coded.union(part)
+        coded = stack(parts)
     else:
         coded = (
             tables["clinical_events"]
@@ -387,7 +386,7 @@ class Compiler:
         diagnoses = self._dates("clinical_events", spec.codelist).mutate(_res=0)
         timeline = diagnoses
         if spec.resolved:
-            timeline = timeline.union(self._dates("clinical_events", spec.resolved).mutate(_res=1))
+            timeline = stack([timeline, self._dates("clinical_events", spec.resolved).mutate(_res=1)])
         # A resolved code on the same day as a diagnosis wins (QOF: resolved date >= latest
         # diagnosis date means not on the register).
         days = timeline.group_by([KEY, "date"]).agg(_res=timeline._res.max())

@@ -97,7 +97,7 @@ def complement(table: ir.Table) -> ir.Table:
     after = marked.filter(marked._next_start.isnull()).select(
         marked[KEY], start=marked.end, end=lit(MAX_DATE)
     )
-    gaps = before.union(after)
+    gaps = stack([before, after])
     return gaps.filter(gaps.start < gaps.end)
 
 
@@ -106,15 +106,23 @@ def difference(ctx: ir.Table, other: ir.Table) -> ir.Table:
     other = other.select(KEY, "start", "end")
     touched = other.select(_pid=other[KEY]).distinct()
     untouched = ctx.anti_join(touched, ctx[KEY] == touched._pid)
-    return intersect(ctx, complement(other)).union(untouched.select(*ctx.columns))
+    return stack([intersect(ctx, complement(other)), untouched])
+
+
+def stack(tables: list[ir.Table]) -> ir.Table:
+    """UNION ALL of tables with the same columns (types made nullable so they match)."""
+    columns = tables[0].columns
+    parts = [t.select(*columns) for t in tables]
+    parts = [p.cast({c: p.schema()[c].copy(nullable=True) for c in columns}) for p in parts]
+    combined = parts[0]
+    for part in parts[1:]:
+        combined = combined.union(part)
+    return combined
 
 
 def union(tables: list[ir.Table], keys: tuple[str, ...]) -> ir.Table:
     """Days in any of the tables (all with the same columns), merged."""
-    combined = tables[0]
-    for table in tables[1:]:
-        combined = combined.union(table.select(*combined.columns))
-    return merge(combined, keys)
+    return merge(stack(tables), keys)
 
 
 def covering(table: ir.Table, day: dt.date) -> ir.Table:

@@ -1,0 +1,153 @@
+"""`gpqi bench`: how long the full library takes over a time series, and with how much memory.
+
+Three measurements, each in a fresh subprocess so each has its own peak memory (peak
+resident set size of that process, which includes DuckDB's memory):
+
+- floor: DuckDB scans clinical_events and groups it by patient once (the least any engine
+  reading those rows must do),
+- one date: the full library for the last reporting date alone,
+- time series: the full library for every reporting date (120 month ends by default).
+
+Results are computed but not written to the workspace. A synthetic workspace is generated
+(gpqi.synth + gpqi.ingest) into the cache folder on first use and reused afterwards.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import multiprocessing
+import platform
+import resource
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from gpqi.workspace import Workspace, open_workspace
+
+
+def _peak_mb() -> float:
+    # ru_maxrss is in KiB on Linux.
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _floor(root: str, threads: int | None) -> dict[str, Any]:
+    import duckdb
+
+    ws = open_workspace(root)
+    files = [str(f) for f in ws.table_files("clinical_events")]
+    con = duckdb.connect()
+    if threads:
+        con.execute(f"SET threads = {int(threads)}")
+    started = time.perf_counter()
+    groups = con.execute(
+        "SELECT count(*) FROM (SELECT patient_id, count(*) AS n, max(date) AS last FROM read_parquet(?) "
+        "GROUP BY patient_id)",
+        [files],
+    ).fetchone()[0]
+    return {"seconds": time.perf_counter() - started, "peak_rss_mb": _peak_mb(), "groups": groups}
+
+
+def _series(root: str, dates: str | list[str], backend: str, threads: int | None) -> dict[str, Any]:
+    from gpqi.engine.runner import run
+
+    ws = open_workspace(root)
+    if threads:
+        config = ws.config.model_copy(
+            update={"engine": ws.config.engine.model_copy(update={"threads": threads})}
+        )
+        ws = Workspace(root=ws.root, config=config)
+    started = time.perf_counter()
+    outcome = run(ws, dates=dates, backend=backend, force=True, write=False)
+    return {
+        "seconds": time.perf_counter() - started,
+        "peak_rss_mb": _peak_mb(),
+        "result_rows": len(outcome.results),
+        "worklist_rows": outcome.info["rows"]["worklists"],
+        "timings": outcome.info["timings_seconds"],
+    }
+
+
+def _in_subprocess(target: Callable[..., dict[str, Any]], *args: Any) -> dict[str, Any]:
+    ctx = multiprocessing.get_context("spawn")
+    with ctx.Pool(1) as pool:
+        return pool.apply(target, args)
+
+
+def prepare(patients: int, cache: Path, practices: int | None, say: Callable[[str], None]) -> Workspace:
+    """The cached synthetic workspace for `patients`, generated and ingested if missing."""
+    from gpqi.workspace import WorkspaceError
+
+    root = cache / f"ws-{patients}"
+    try:
+        ws = open_workspace(root)
+        ws.current_snapshot()
+        say(f"reusing {root}")
+        return ws
+    except WorkspaceError:
+        pass
+    from gpqi.ingest import ingest
+    from gpqi.synth import SynthConfig, generate
+
+    source = cache / f"synth-{patients}"
+    config = SynthConfig(
+        patients=patients, practices=practices or max(1, round(patients / 9000)), seed=1, workers=2
+    )
+    say(f"generating {patients:,} patients into {source} ...")
+    started = time.perf_counter()
+    generate(source, config, overwrite=True)
+    say(f"  {time.perf_counter() - started:.0f} s; ingesting into {root} ...")
+    started = time.perf_counter()
+    ingest(source, root)
+    say(f"  {time.perf_counter() - started:.0f} s")
+    return open_workspace(root)
+
+
+def bench(
+    *,
+    patients: int,
+    workspace: Path | None,
+    cache: Path,
+    practices: int | None,
+    dates: str,
+    backend: str,
+    threads: int | None,
+    say: Callable[[str], None] = print,
+) -> dict[str, Any]:
+    from gpqi.engine.dates import parse_dates
+    from gpqi.engine.runner import table_rows
+    from gpqi.indicators import load_library
+
+    ws = open_workspace(workspace) if workspace else prepare(patients, cache, practices, say)
+    day_list = parse_dates(dates)
+    rows = table_rows(ws)
+    root = str(ws.root)
+    say("floor: scan and group clinical_events once ...")
+    floor = _in_subprocess(_floor, root, threads)
+    say(f"  {floor['seconds']:.1f} s")
+    say(f"one date ({day_list[-1]}) ...")
+    one = _in_subprocess(_series, root, [day_list[-1].isoformat()], backend, threads)
+    say(f"  {one['seconds']:.1f} s")
+    say(f"time series ({len(day_list)} dates) ...")
+    series = _in_subprocess(_series, root, dates, backend, threads)
+    say(f"  {series['seconds']:.1f} s")
+    registered = rows.get("patients", 0)
+    return {
+        "measured_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "machine": {"cpus": multiprocessing.cpu_count(), "python": platform.python_version()},
+        "workspace": root,
+        "snapshot_id": ws.current_snapshot().name,
+        "patients_label": patients if workspace is None else ws.root.name,
+        "patients_in_snapshot": registered,
+        "rows_processed": sum(rows.values()),
+        "rows_by_table": rows,
+        "backend": backend,
+        "threads": threads,
+        "indicators": len(load_library()),
+        "dates": len(day_list),
+        "floor": {"label": "floor: scan + group clinical_events", **floor},
+        "one_date": {"label": f"full library, 1 date ({day_list[-1]})", **one},
+        "time_series": {"label": f"full library, {len(day_list)} dates", **series},
+        "ratio_series_to_one_date": series["seconds"] / one["seconds"],
+        "ratio_series_to_floor": series["seconds"] / floor["seconds"],
+    }

@@ -1,0 +1,282 @@
+"""Generative tests: random patients and random definitions, engine against the pure-Python
+reference evaluator (tests/spec/reference.py), on DuckDB (many examples, via hypothesis) and
+on PySpark (a fixed batch of seeded examples in one job).
+
+Dates are drawn near the boundaries that matter (month ends, 29 February, 1 September, a day
+either side, exactly N months or years back), where off-by-one bugs live.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from gpqi.engine.backends import connect, spark_session
+from gpqi.engine.membership import evaluate
+from gpqi.indicators import parse
+from tests.spec.builder import to_arrow
+from tests.spec.reference import Data, Reference
+
+REPORTING = [
+    dt.date(2023, 2, 28),
+    dt.date(2023, 3, 31),
+    dt.date(2023, 8, 31),
+    dt.date(2023, 9, 1),
+    dt.date(2024, 2, 29),
+    dt.date(2024, 3, 1),
+    dt.date(2024, 3, 31),
+]
+OFFSETS = [
+    dt.timedelta(0),
+    dt.timedelta(days=-1),
+    dt.timedelta(days=1),
+    dt.timedelta(days=-6),
+    dt.timedelta(days=-7),
+    dt.timedelta(days=-29),
+    dt.timedelta(days=-30),
+    dt.timedelta(days=-31),
+    dt.timedelta(days=-224),
+    dt.timedelta(days=-365),
+    dt.timedelta(days=-366),
+]
+CODES = {
+    "clinical_events": [
+        "diabetes",
+        "diabetes-resolved",
+        "systolic-bp",
+        "bp-declined",
+        "last-menstrual-period",
+    ],
+    "vaccinations": ["flu-vaccination"],
+    "medications": ["statins"],
+}
+VALUES = [None, 120.0, 140.0, 140.5, 150.0]
+
+HEADER = {
+    "title": "generated definition",
+    "domain": "cardiovascular",
+    "higher_is_better": True,
+    "reference": "tests/spec/test_generative.py",
+    "description": "a random definition",
+    "authored_by": "tests",
+}
+
+WINDOWS = [
+    "within: 1 month",
+    "within: 12 months",
+    "within: 1 week",
+    "within: 1 year",
+    "since: {month: 9, day: 1}",
+    "since: {event: last-menstrual-period}",
+    "ever: true",
+]
+
+
+def _shift(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February in a common year
+        return dt.date(day.year - years, 2, 28)
+
+
+class Chooser:
+    """Choices from hypothesis (`draw`) or from a seeded random.Random, so one generator
+    serves both the hypothesis test and the batched Spark test."""
+
+    def __init__(self, draw=None, rng: random.Random | None = None) -> None:
+        self.draw, self.rng = draw, rng
+
+    def pick(self, options: list):
+        return self.draw(st.sampled_from(options)) if self.draw else self.rng.choice(options)
+
+    def integer(self, low: int, high: int) -> int:
+        return self.draw(st.integers(low, high)) if self.draw else self.rng.randint(low, high)
+
+
+def near(c: Chooser) -> dt.date:
+    return c.pick(REPORTING) + c.pick(OFFSETS)
+
+
+def birth(c: Chooser) -> dt.date:
+    day = _shift(c.pick(REPORTING), c.pick([1, 2, 17, 45, 65, 79, 80]))
+    day += c.pick([dt.timedelta(0), dt.timedelta(days=1), dt.timedelta(-1)])
+    return c.pick([day, day, dt.date(1960, 2, 29), dt.date(2022, 2, 28)])
+
+
+def dataset(c: Chooser) -> dict:
+    patients, registrations, events = [], [], {name: [] for name in CODES}
+    for pid in range(1, c.integer(1, 5) + 1):
+        dob = birth(c)
+        dod = c.pick([None, None, near(c)])
+        patients.append(
+            {
+                "patient_id": pid,
+                "date_of_birth": dob,
+                "sex": c.pick(["female", "male"]),
+                "date_of_death": dod if dod is None or dod > dob else None,
+                "type1_opt_out": False,
+            }
+        )
+        start = near(c)
+        if c.integer(0, 1):
+            # An earlier spell that ends the day before (continuous) or two days before (a gap).
+            first_end = start - dt.timedelta(days=c.pick([1, 2]))
+            first = {"patient_id": pid, "practice_code": c.pick(["P1", "P2"]), "end_date": first_end}
+            first["start_date"] = min(first_end, _shift(start, c.pick([1, 3])))
+            registrations.append(first)
+        registrations.append(
+            {"patient_id": pid, "practice_code": "P1", "start_date": start, "end_date": None}
+        )
+        for table, slugs in CODES.items():
+            for _ in range(c.integer(0, 3)):
+                row = {"patient_id": pid, "date": near(c), "code": c.pick(slugs)}
+                if table == "clinical_events":
+                    row["numeric_value"] = c.pick(VALUES)
+                events[table].append(row)
+    return {"patients": patients, "registrations": registrations, "events": events}
+
+
+def leaf(c: Chooser) -> dict:
+    kind = c.pick(
+        ["registered", "age", "sex", "event", "latest", "register", "pregnant", "reached", "vacc", "med"]
+    )
+    window = c.pick(WINDOWS)
+    if kind == "registered":
+        period = c.pick(["3 months", "1 year", "1 month"])
+        text = f"registered: {{for_at_least: {period}}}"
+    elif kind == "age":
+        low = c.pick([1, 17, 45, 65, 80])
+        text = f"age: {{min: {low}, max: {low + c.pick([0, 14, 50])}}}"
+    elif kind == "sex":
+        text = "sex: female"
+    elif kind == "event":
+        slug = c.pick(["systolic-bp", "bp-declined", "diabetes"])
+        text = f"event: {{codelist: {slug}, {window}, min_count: {c.pick([1, 1, 2])}}}"
+    elif kind == "latest":
+        bounds = c.pick(["max: 140", "min: 140", "min: 130, max: 145"])
+        text = f"latest_value: {{codelist: systolic-bp, {window}, {bounds}}}"
+    elif kind == "register":
+        text = c.pick(
+            [
+                "on_register: {codelist: diabetes, resolved: diabetes-resolved}",
+                "on_register: {codelist: diabetes}",
+            ]
+        )
+    elif kind == "pregnant":
+        low = c.pick([0, 4, 16])
+        text = f"pregnant: {{gestation_weeks: {{min: {low}, max: {low + c.pick([0, 10, 26])}}}}}"
+    elif kind == "reached":
+        text = f"pregnant: {{reached_weeks: 32, within: {c.pick(['1 month', '3 months'])}}}"
+    elif kind == "vacc":
+        text = f"vaccination: {{codelist: flu-vaccination, {window}}}"
+    else:
+        extra = c.pick(["", ", age_at_event: {min: 17}"])
+        text = f"medication: {{codelist: statins, {window}{extra}}}"
+    return yaml.safe_load(text)
+
+
+def group(c: Chooser, depth: int = 0) -> dict:
+    out: dict = {}
+    for part, most in (("all", 3), ("any", 2), ("none", 2)):
+        items = []
+        for _ in range(c.integer(0, most)):
+            items.append(group(c, depth + 1) if depth == 0 and c.integer(0, 4) == 0 else leaf(c))
+        if items:
+            out[part] = items
+    return out or {"all": [leaf(c)]}
+
+
+def definition(c: Chooser, ident: str = "generated") -> str:
+    data = {"id": ident, **HEADER, "denominator": group(c), "numerator": group(c)}
+    return yaml.safe_dump(data, sort_keys=False)
+
+
+@st.composite
+def examples(draw) -> tuple[dict, str]:
+    c = Chooser(draw=draw)
+    return dataset(c), definition(c)
+
+
+def reference_members(data: dict, indicator, days: list[dt.date]) -> set[tuple]:
+    patients = {p["patient_id"]: p for p in data["patients"]}
+    ref = Reference(Data(patients=patients, registrations=data["registrations"], events=data["events"]))
+    out = set()
+    for day in days:
+        for part, members in ref.patient_members(indicator, day).items():
+            out |= {(part, day, pid, practice) for pid, practice in members}
+    return out
+
+
+def upload(backend, data: dict) -> dict:
+    tables = {
+        "patients": to_arrow("patients", data["patients"]),
+        "registrations": to_arrow("registrations", data["registrations"]),
+        **{name: to_arrow(name, rows) for name, rows in data["events"].items()},
+        "appointments": to_arrow("appointments", []),
+    }
+    return {name: backend.upload(table) for name, table in tables.items()}
+
+
+def as_members(frame) -> dict[str, set[tuple]]:
+    out: dict[str, set[tuple]] = {}
+    for row in frame.itertuples():
+        day = dt.date.fromisoformat(str(row.reporting_date)[:10])
+        out.setdefault(row.indicator_id, set()).add((row.part, day, int(row.unit_id), row.practice_code))
+    return out
+
+
+@pytest.fixture(scope="module")
+def duck():
+    backend = connect("duckdb")
+    yield backend
+    backend.close()
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(example=examples(), days=st.lists(st.sampled_from(REPORTING), min_size=1, max_size=3, unique=True))
+def test_duckdb_matches_reference(duck, example, days):
+    data, text = example
+    indicator = parse(text)
+    days = sorted(days)
+    frame = evaluate(duck, upload(duck, data), [indicator], days)
+    assert as_members(frame).get(indicator.id, set()) == reference_members(data, indicator, days), text
+
+
+@pytest.mark.spark
+def test_pyspark_matches_reference_on_seeded_examples():
+    """Twelve seeded random examples in one Spark job, each checked against the reference."""
+    spark = spark_session("local[2]", shuffle_partitions=2)
+    spark.conf.set("spark.sql.codegen.wholeStage", "false")
+    backend = connect("pyspark", spark_session_=spark)
+    rng = random.Random(20261128)
+    days = [dt.date(2023, 8, 31), dt.date(2024, 2, 29), dt.date(2024, 3, 31)]
+    merged: dict = {"patients": [], "registrations": [], "events": {name: [] for name in CODES}}
+    cases = []
+    for number in range(12):
+        chooser = Chooser(rng=rng)
+        data, text = dataset(chooser), definition(chooser, f"generated-{number}")
+        cases.append((data, parse(text), text))
+        shift = (number + 1) * 1000
+        for name in ("patients", "registrations"):
+            merged[name] += [{**row, "patient_id": row["patient_id"] + shift} for row in data[name]]
+        for name, rows in data["events"].items():
+            merged["events"][name] += [{**row, "patient_id": row["patient_id"] + shift} for row in rows]
+    frame = evaluate(backend, upload(backend, merged), [indicator for _, indicator, _ in cases], days)
+    got = as_members(frame)
+    for number, (data, indicator, text) in enumerate(cases):
+        shift = (number + 1) * 1000
+        mine = {
+            (part, day, pid - shift, practice)
+            for part, day, pid, practice in got.get(indicator.id, set())
+            if shift < pid < shift + 1000
+        }
+        assert mine == reference_members(data, indicator, days), text
