@@ -416,33 +416,38 @@ class Compiler:
         return out.filter(out.start < out.end)
 
     # -- groups -------------------------------------------------------------------------------
+    #
+    # A group's days are built from `base()` and cached, and every step uses its input once
+    # (intersect with a union for `any`, intersect with a complement for `none`), so the
+    # expression grows linearly with the definition rather than doubling at each `none`.
+
+    def days(self, criterion: BaseModel) -> ir.Table:
+        """The days a criterion holds, per patient: patient_id, start, end (disjoint)."""
+        if not isinstance(criterion, Group):
+            return self.leaf(criterion)
+        return self.group_days(criterion).select(KEY, "start", "end")
+
+    def group_days(self, group: Group) -> ir.Table:
+        """Days on which a group holds for registered, living patients (with practice_code)."""
+        key = json.dumps(group.model_dump(mode="json"), sort_keys=True)
+        return self._keep(f"group:{key}", lambda: self._exclude(group, self._positive(group, self.base())))
 
     def within(self, criterion: BaseModel, ctx: ir.Table) -> ir.Table:
         """The days of `ctx` (patient_id, practice_code, start, end) on which `criterion` holds."""
-        if not isinstance(criterion, Group):
-            return intersect(ctx, self.leaf(criterion))
-        result = self._positive(criterion, ctx)
-        return self._exclude(criterion, result)
+        return intersect(ctx, self.days(criterion))
 
     def _positive(self, group: Group, ctx: ir.Table) -> ir.Table:
         result = ctx
         for item in sorted(group.all, key=_rank):
             result = self.within(item, result)
         if group.any:
-            if len(group.any) > 1 and self.materialise:
-                result = self.materialise(result)
-            result = union([self.within(item, result) for item in group.any], (KEY, PRACTICE))
+            either = union([self.days(item) for item in group.any], (KEY,))
+            result = intersect(result, either)
         return result
 
     def _exclude(self, group: Group, result: ir.Table) -> ir.Table:
         for item in group.none:
-            if isinstance(item, Group):
-                if self.materialise:
-                    result = self.materialise(result)
-                other = self.within(item, result).select(KEY, "start", "end")
-            else:
-                other = self.leaf(item)
-            result = difference(result, other)
+            result = difference(result, self.days(item), self.sources.patients)
         return result
 
     def patient_populations(self, indicator: Indicator) -> PatientPopulations:

@@ -88,25 +88,26 @@ def intersect(ctx: ir.Table, other: ir.Table) -> ir.Table:
     return out.filter(out.start < out.end)
 
 
-def complement(table: ir.Table) -> ir.Table:
-    """The gaps between a patient's disjoint intervals, from MIN_DATE to MAX_DATE.
-    Patients with no interval at all are not in the result (see `difference`)."""
+def complement(table: ir.Table, patients: ir.Table) -> ir.Table:
+    """The days not in `table` (patient_id, start, end; disjoint per patient), from MIN_DATE
+    to MAX_DATE, for every patient in `patients` (those with no interval get the whole line)."""
     w = ibis.window(group_by=table[KEY], order_by=[table.start])
     marked = table.mutate(_prev_end=table.end.lag().over(w), _next_start=table.start.lead().over(w))
     before = marked.select(marked[KEY], start=marked._prev_end.fill_null(lit(MIN_DATE)), end=marked.start)
     after = marked.filter(marked._next_start.isnull()).select(
         marked[KEY], start=marked.end, end=lit(MAX_DATE)
     )
-    gaps = stack([before, after])
+    touched = table.select(_pid=table[KEY]).distinct()
+    everyone = patients.select(KEY)
+    untouched = everyone.anti_join(touched, everyone[KEY] == touched._pid)
+    whole = untouched.select(KEY, start=lit(MIN_DATE), end=lit(MAX_DATE))
+    gaps = stack([before, after, whole])
     return gaps.filter(gaps.start < gaps.end)
 
 
-def difference(ctx: ir.Table, other: ir.Table) -> ir.Table:
-    """Days in `ctx` and not in `other` (other: patient_id, start, end; disjoint per patient)."""
-    other = other.select(KEY, "start", "end")
-    touched = other.select(_pid=other[KEY]).distinct()
-    untouched = ctx.anti_join(touched, ctx[KEY] == touched._pid)
-    return stack([intersect(ctx, complement(other)), untouched])
+def difference(ctx: ir.Table, other: ir.Table, patients: ir.Table) -> ir.Table:
+    """Days in `ctx` and not in `other` (patient_id, start, end; disjoint per patient)."""
+    return intersect(ctx, complement(other.select(KEY, "start", "end"), patients))
 
 
 def stack(tables: list[ir.Table]) -> ir.Table:
