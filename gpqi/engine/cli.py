@@ -39,7 +39,7 @@ def run_command(
     from gpqi.indicators import IndicatorError
     from gpqi.workspace import WorkspaceError
 
-    console = Console()
+    console = Console(soft_wrap=True)
     chosen = [part.strip() for part in indicators.split(",") if part.strip()] if indicators else None
     with Progress(
         TextColumn("[progress.description]{task.description}"),

@@ -81,11 +81,13 @@ def worklist(
 
 
 def _as_date(value: object) -> dt.date | None:
-    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NaT:
+    if value is None or value is pd.NaT or (not isinstance(value, dt.date | str) and pd.isna(value)):
         return None
-    if isinstance(value, pd.Timestamp):
+    if isinstance(value, dt.datetime):  # includes pandas Timestamp
         return value.date()
-    return value if isinstance(value, dt.date) else None
+    if isinstance(value, dt.date):
+        return value
+    return pd.Timestamp(value).date()  # numpy datetime64 or ISO text
 
 
 def _reason(
@@ -117,28 +119,32 @@ def identified(
 ) -> pa.Table:
     """Add names and NHS numbers (read only for the listed patients) and shape to WORKLIST."""
     merged = frame.merge(details, on=KEY, how="left")
-    ages = [age_on(_as_date(dob) or day, day) for dob in merged["date_of_birth"]]
-    out = pd.DataFrame(
-        {
-            "practice_code": merged["practice_code"],
-            "indicator_id": indicator.id,
-            "indicator_version": version,
-            "reporting_date": day,
-            "patient_id": merged[KEY].astype("int64"),
-            "nhs_number": merged["nhs_number"],
-            "given_name": merged["given_name"],
-            "family_name": merged["family_name"],
-            "date_of_birth": [_as_date(v) for v in merged["date_of_birth"]],
-            "sex": merged["sex"],
-            "age": pd.array(ages, dtype="int32"),
-            "reason": merged["reason"],
-            "last_date": [_as_date(v) for v in merged["last_date"]],
-            "last_value": pd.to_numeric(merged["last_value"], errors="coerce").astype("float64"),
-            "type1_opt_out": merged["type1_opt_out"].astype(bool),
-        }
-    )
-    out = out.sort_values(["practice_code", "reason", "family_name", "patient_id"], na_position="last")
-    return pa.Table.from_pandas(out, schema=WORKLIST, preserve_index=False)
+    merged = merged.sort_values(["practice_code", "reason", "family_name", KEY], na_position="last")
+    n = len(merged)
+    births = [_as_date(v) for v in merged["date_of_birth"]]
+
+    def texts(column: str) -> pa.Array:
+        return pa.array([None if pd.isna(v) else str(v) for v in merged[column]], pa.string())
+
+    values = [None if v is None or pd.isna(v) else float(v) for v in merged["last_value"]]
+    columns = {
+        "practice_code": texts("practice_code"),
+        "indicator_id": pa.array([indicator.id] * n, pa.string()),
+        "indicator_version": pa.array([version] * n, pa.string()),
+        "reporting_date": pa.array([day] * n, pa.date32()),
+        "patient_id": pa.array([int(v) for v in merged[KEY]], pa.int64()),
+        "nhs_number": texts("nhs_number"),
+        "given_name": texts("given_name"),
+        "family_name": texts("family_name"),
+        "date_of_birth": pa.array(births, pa.date32()),
+        "sex": texts("sex"),
+        "age": pa.array([age_on(b or day, day) for b in births], pa.int32()),
+        "reason": texts("reason"),
+        "last_date": pa.array([_as_date(v) for v in merged["last_date"]], pa.date32()),
+        "last_value": pa.array(values, pa.float64()),
+        "type1_opt_out": pa.array([bool(v) for v in merged["type1_opt_out"]], pa.bool_()),
+    }
+    return pa.Table.from_pydict(columns, schema=WORKLIST)
 
 
 def patient_details(files: list, patient_ids: list[int]) -> pd.DataFrame:

@@ -62,7 +62,7 @@ def check(files: Annotated[list[Path], typer.Argument(help="Definition YAML file
     """Validate definitions; errors name the file, line and field. Exit 1 if any is invalid."""
     from gpqi.indicators import IndicatorError, load_file
 
-    console = Console()
+    console = Console(soft_wrap=True)  # keep "file: line N, field" on one line
     bad = 0
     for path in files:
         try:
