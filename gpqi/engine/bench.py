@@ -48,14 +48,15 @@ def _floor(root: str, threads: int | None) -> dict[str, Any]:
     return {"seconds": time.perf_counter() - started, "peak_rss_mb": _peak_mb(), "groups": groups}
 
 
-def _series(root: str, dates: str | list[str], backend: str, threads: int | None) -> dict[str, Any]:
+def _series(
+    root: str, dates: str | list[str], backend: str, threads: int | None, memory_limit: str | None
+) -> dict[str, Any]:
     from gpqi.engine.runner import run
 
     ws = open_workspace(root)
-    if threads:
-        config = ws.config.model_copy(
-            update={"engine": ws.config.engine.model_copy(update={"threads": threads})}
-        )
+    update = {k: v for k, v in (("threads", threads), ("memory_limit", memory_limit)) if v}
+    if update:
+        config = ws.config.model_copy(update={"engine": ws.config.engine.model_copy(update=update)})
         ws = Workspace(root=ws.root, config=config)
     started = time.perf_counter()
     outcome = run(ws, dates=dates, backend=backend, force=True, write=False)
@@ -112,6 +113,7 @@ def bench(
     dates: str,
     backend: str,
     threads: int | None,
+    memory_limit: str | None = None,
     say: Callable[[str], None] = print,
 ) -> dict[str, Any]:
     from gpqi.engine.dates import parse_dates
@@ -126,10 +128,10 @@ def bench(
     floor = _in_subprocess(_floor, root, threads)
     say(f"  {floor['seconds']:.1f} s")
     say(f"one date ({day_list[-1]}) ...")
-    one = _in_subprocess(_series, root, [day_list[-1].isoformat()], backend, threads)
+    one = _in_subprocess(_series, root, [day_list[-1].isoformat()], backend, threads, memory_limit)
     say(f"  {one['seconds']:.1f} s")
     say(f"time series ({len(day_list)} dates) ...")
-    series = _in_subprocess(_series, root, dates, backend, threads)
+    series = _in_subprocess(_series, root, dates, backend, threads, memory_limit)
     say(f"  {series['seconds']:.1f} s")
     registered = rows.get("patients", 0)
     return {
@@ -143,6 +145,7 @@ def bench(
         "rows_by_table": rows,
         "backend": backend,
         "threads": threads,
+        "memory_limit": memory_limit,
         "indicators": len(load_library()),
         "dates": len(day_list),
         "floor": {"label": "floor: scan + group clinical_events", **floor},

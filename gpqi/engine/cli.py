@@ -123,6 +123,9 @@ def bench_command(
         Path | None, typer.Option(help="JSON report (default: <cache>/bench-<patients>.json).")
     ] = None,
     threads: Annotated[int | None, typer.Option(help="DuckDB threads (default: all cores).")] = None,
+    memory_limit: Annotated[
+        str | None, typer.Option(help="DuckDB memory limit, e.g. 6GB (default: the workspace's setting).")
+    ] = None,
 ) -> None:
     """Speed and memory: the full library over a time series, one date alone, and the floor."""
     from gpqi.engine.bench import bench
@@ -136,6 +139,7 @@ def bench_command(
         dates=dates,
         backend=backend,
         threads=threads,
+        memory_limit=memory_limit,
         say=lambda text: console.print(text, highlight=False),
     )
     target = out or cache / f"bench-{report['patients_label']}.json"
