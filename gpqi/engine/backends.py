@@ -147,6 +147,7 @@ def connect(
         if memory_limit:
             con.raw_sql(f"SET memory_limit = '{_safe_size(memory_limit)}'")
         con.raw_sql("SET preserve_insertion_order = false")
+        con.raw_sql("SET enable_progress_bar = false")  # gpqi shows its own progress
         return Backend(name="duckdb", con=con, _tmp=tmp)
     if name == "pyspark":
         spark = spark_session_ or spark_session(spark_master)

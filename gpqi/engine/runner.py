@@ -246,12 +246,15 @@ def run(
     sizes_table = pa.Table.from_pandas(
         sizes[["practice_code", "reporting_date", "list_size"]], schema=LIST_SIZES, preserve_index=False
     )
-    store.write_table(ws.results_path, results_table)
-    store.write_table(ws.list_sizes_path, sizes_table)
-    worklist_rows = {
-        ind_id: store.write_worklists(ws, ind_id, table, practices)
-        for ind_id, table in worklist_tables.items()
-    }
+    if write:
+        store.write_table(ws.results_path, results_table)
+        store.write_table(ws.list_sizes_path, sizes_table)
+        worklist_rows = {
+            ind_id: store.write_worklists(ws, ind_id, table, practices)
+            for ind_id, table in worklist_tables.items()
+        }
+    else:
+        worklist_rows = {ind_id: table.num_rows for ind_id, table in worklist_tables.items()}
     timings["write"] = round(time.perf_counter() - t0, 3)
     timings["total"] = round(time.perf_counter() - started, 3)
 
