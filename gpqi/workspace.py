@@ -17,6 +17,9 @@ Layout (documented for users in docs/workspace.md):
       results/results.parquet      aggregate indicator results (all dates, all org levels)
       results/list_sizes.parquet   registered list size per practice and reporting date
       results/run.json             the last run: when, snapshot, indicators, versions, timings
+      results/series/<name>/{results.parquet,list_sizes.parquet,run.json}   a named results series
+                                   (`gpqi run --series NAME`, e.g. a campaign's weekly figures),
+                                   kept apart from the main results; no worklists
       worklists/<practice_code>/<indicator_id>.parquet   patient-identifiable; direct care only
       app/                         web application state (SQLite by default)
 
@@ -26,6 +29,7 @@ Everything downstream reads the snapshot named in CURRENT, never staging or raw 
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +38,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 DEFAULT_WORKSPACE = Path("gpqi-workspace")
 CONFIG_FILE = "gpqi.toml"
+SERIES_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 
 
 class WorkspaceError(RuntimeError):
@@ -112,6 +117,27 @@ class Workspace:
     @property
     def run_info_path(self) -> Path:
         return self.results_dir / "run.json"
+
+    def series_dir(self, series: str | None = None) -> Path:
+        """Where a results series lives: `results/` for the main one (None), else
+        `results/series/<name>/`. Names are lower-case letters, digits and hyphens."""
+        if series is None:
+            return self.results_dir
+        if not SERIES_NAME.match(series):
+            raise WorkspaceError(
+                f"series name {series!r}: use lower-case letters, digits and hyphens (at most 64), "
+                "starting with a letter or digit"
+            )
+        return self.results_dir / "series" / series
+
+    def series_results_path(self, series: str | None = None) -> Path:
+        return self.series_dir(series) / "results.parquet"
+
+    def series_list_sizes_path(self, series: str | None = None) -> Path:
+        return self.series_dir(series) / "list_sizes.parquet"
+
+    def series_run_info_path(self, series: str | None = None) -> Path:
+        return self.series_dir(series) / "run.json"
 
     @property
     def worklists_dir(self) -> Path:

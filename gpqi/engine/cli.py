@@ -32,6 +32,13 @@ def run_command(
     ] = None,
     no_worklists: Annotated[bool, typer.Option("--no-worklists", help="Skip the patient worklists.")] = False,
     force: Annotated[bool, typer.Option(help="Recompute even when nothing changed.")] = False,
+    series: Annotated[
+        str | None,
+        typer.Option(
+            help="Write to a named results series (results/series/NAME/, e.g. a campaign's weekly "
+            "figures) instead of the main results; no worklists.",
+        ),
+    ] = None,
 ) -> None:
     """Compute results, roll-ups and worklists for every reporting date, into the workspace."""
     from gpqi.engine.dates import DatesError
@@ -63,6 +70,7 @@ def run_command(
                 worklists=not no_worklists,
                 force=force,
                 progress=progress,
+                series=series,
             )
         except (WorkspaceError, IndicatorError, DatesError, RunError) as exc:
             console.print(f"[red]error:[/] {exc}", highlight=False)
@@ -100,7 +108,8 @@ def run_command(
             row.indicator_id, f"{row.numerator:,}", f"{row.denominator:,}", f"{row.excluded:,}", value
         )
     console.print(table)
-    console.print(f"Results: {Path(workspace) / 'results'}")
+    where = Path(workspace) / "results" / ("series/" + series if series else "")
+    console.print(f"Results: {where}")
 
 
 def bench_command(

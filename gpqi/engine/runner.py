@@ -126,14 +126,24 @@ def run(
     write: bool = True,
     progress: Progress | None = None,
     spark_session: Any = None,
+    series: str | None = None,
 ) -> RunResult:
     """Evaluate `indicators` (default: the built-in library) on every reporting date.
 
     With write=False nothing in the workspace changes (used by `gpqi bench`) and every
-    indicator is computed."""
+    indicator is computed. With `series="NAME"` the results, list sizes and run info go to
+    `results/series/NAME/` (e.g. a campaign's weekly figures) and the main results, which the
+    dashboard reads, are untouched; a series run writes no worklists (those follow the main
+    run's latest date, for direct care)."""
     force = force or not write
     started = time.perf_counter()
     ws = workspace if isinstance(workspace, Workspace) else open_workspace(workspace)
+    if series is not None:
+        ws.series_dir(series)  # validates the name before any work
+        worklists = False
+    results_path = ws.series_results_path(series)
+    list_sizes_path = ws.series_list_sizes_path(series)
+    run_info_path = ws.series_run_info_path(series)
     snapshot_id = ws.current_snapshot().name
     day_list = parse_dates(dates) if dates is not None else default_dates()
     chosen = _resolve(indicators)
@@ -142,7 +152,7 @@ def run(
     backend_name = backend or ws.config.engine.backend
     note = progress or (lambda _msg, _done, _total: None)
 
-    previous = store.read_run_info(ws)
+    previous = store.read_run_info(ws, series)
     previous_entries: dict[str, dict[str, Any]] = previous.get("indicators", {})
     up_to_date = {
         ind.id
@@ -152,15 +162,15 @@ def run(
         and previous_entries.get(ind.id, {}).get("snapshot_id") == snapshot_id
         and previous_entries.get(ind.id, {}).get("dates_digest") == digest
         and (not worklists or ind.unit != "patient" or previous_entries.get(ind.id, {}).get("worklists"))
-        and ws.results_path.exists()
+        and results_path.exists()
     }
     to_compute = [ind for ind in chosen if ind.id not in up_to_date]
-    old_results = (store.read_results(ws) if write else RESULTS.empty_table()).to_pandas()
+    old_results = (store.read_results(ws, series) if write else RESULTS.empty_table()).to_pandas()
     if not to_compute:
         kept = old_results[old_results["indicator_id"].isin(list(versions))]
         return RunResult(
             results=kept.reset_index(drop=True),
-            list_sizes=store.read_list_sizes(ws).to_pandas(),
+            list_sizes=store.read_list_sizes(ws, series).to_pandas(),
             info=previous,
             computed=[],
             reused=[ind.id for ind in chosen],
@@ -247,8 +257,8 @@ def run(
         sizes[["practice_code", "reporting_date", "list_size"]], schema=LIST_SIZES, preserve_index=False
     )
     if write:
-        store.write_table(ws.results_path, results_table)
-        store.write_table(ws.list_sizes_path, sizes_table)
+        store.write_table(results_path, results_table)
+        store.write_table(list_sizes_path, sizes_table)
         worklist_rows = {
             ind_id: store.write_worklists(ws, ind_id, table, practices)
             for ind_id, table in worklist_tables.items()
@@ -279,6 +289,7 @@ def run(
         "gpqi_version": __version__,
         "snapshot_id": snapshot_id,
         "backend": backend_name,
+        "series": series,
         "dates": {
             "spec": dates if isinstance(dates, str) else None,
             "first": day_list[0].isoformat(),
@@ -298,7 +309,7 @@ def run(
         },
     }
     if write:
-        store.write_json(ws.run_info_path, info)
+        store.write_json(run_info_path, info)
     chosen_ids = [ind.id for ind in chosen]
     return RunResult(
         results=results[results["indicator_id"].isin(chosen_ids)].reset_index(drop=True),

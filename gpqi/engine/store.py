@@ -47,21 +47,23 @@ def read_table(path: Path, schema: pa.Schema) -> pa.Table:
     return pq.read_table(path, schema=schema)
 
 
-def read_run_info(ws: Workspace) -> dict[str, Any]:
-    if not ws.run_info_path.exists():
+def read_run_info(ws: Workspace, series: str | None = None) -> dict[str, Any]:
+    path = ws.series_run_info_path(series)
+    if not path.exists():
         return {}
     try:
-        return json.loads(ws.run_info_path.read_text(encoding="utf-8"))
+        return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError):
         return {}
 
 
-def read_results(ws: Workspace) -> pa.Table:
-    return read_table(ws.results_path, RESULTS)
+def read_results(ws: Workspace, series: str | None = None) -> pa.Table:
+    """The main results (series None) or a named series' results."""
+    return read_table(ws.series_results_path(series), RESULTS)
 
 
-def read_list_sizes(ws: Workspace) -> pa.Table:
-    return read_table(ws.list_sizes_path, LIST_SIZES)
+def read_list_sizes(ws: Workspace, series: str | None = None) -> pa.Table:
+    return read_table(ws.series_list_sizes_path(series), LIST_SIZES)
 
 
 def write_worklists(ws: Workspace, indicator_id: str, table: pa.Table, practices: list[str]) -> int:
