@@ -60,6 +60,9 @@ INSTALLED_APPS = [
     "gpqi.web.accounts",
     "gpqi.web.governance",
     "gpqi.web.dashboard",
+    "gpqi.web.campaigns",
+    "gpqi.web.worklists",
+    "gpqi.web.audit",
 ]
 
 MIDDLEWARE = [
@@ -169,3 +172,8 @@ LOGGING = {
         "gpqi": {"handlers": ["console"], "level": "INFO"},
     },
 }
+
+# Email (the campaign newsletter): the workspace's gpqi.toml [email], overridden by GPQI_EMAIL_*.
+from gpqi.reports.mail import django_email_settings  # noqa: E402
+
+globals().update(django_email_settings(WORKSPACE))

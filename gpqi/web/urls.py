@@ -7,5 +7,8 @@ from django.urls import include, path
 urlpatterns = [
     path("accounts/", include("gpqi.web.accounts.urls")),
     path("admin/", admin.site.urls),
+    path("campaigns/", include("gpqi.web.campaigns.urls")),
+    path("worklists/", include("gpqi.web.worklists.urls")),
+    path("audit/", include("gpqi.web.audit.urls")),
     path("", include("gpqi.web.dashboard.urls")),
 ]

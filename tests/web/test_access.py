@@ -40,7 +40,8 @@ def _urls(programme) -> list[str]:  # noqa: ANN001
         if "<str:code>" in route:
             values = all_codes + networks if route.startswith("practices") is False else all_codes
             for value in values:
-                urls.append("/" + route.replace("<str:code>", value))
+                url = "/" + route.replace("<str:code>", value)
+                urls.append(url.replace("<slug:indicator_id>", ARGS["indicator_id"]))
         elif "<" in route:
             urls.append("/" + re.sub(r"<slug:indicator_id>", ARGS["indicator_id"], route))
         else:
@@ -85,7 +86,8 @@ def test_walk_every_url_as_every_role(login, programme, username):
     walked = 0
     for url in _urls(programme):
         response = client.get(url)
-        assert response.status_code in (200, 302, 404), (url, response.status_code)
+        # 403: pages whose existence is no secret but whose content is (/worklists/, /audit/)
+        assert response.status_code in (200, 302, 403, 404), (url, response.status_code)
         pages = [(url, response)]
         if response.status_code == 200 and response["Content-Type"].startswith("text/html"):
             for link in set(_downloads(response.content)):
