@@ -71,11 +71,25 @@ class IngestSection(_Strict):
     threads: int | None = Field(None, ge=1)
 
 
+class EmailSection(_Strict):
+    """SMTP for the campaign newsletter (gpqi.reports.mail); the password comes from the
+    GPQI_EMAIL_HOST_PASSWORD environment variable only."""
+
+    host: str = "localhost"
+    port: int = Field(25, ge=1, le=65535)
+    username: str = ""
+    use_tls: bool = False  # STARTTLS
+    use_ssl: bool = False  # implicit TLS (port 465)
+    from_address: str = "gpqi@localhost"
+    timeout: int = Field(30, ge=1)
+
+
 class Config(_Strict):
     workspace: WorkspaceSection = WorkspaceSection()
     engine: EngineSection = EngineSection()
     disclosure: DisclosureSection = DisclosureSection()
     ingest: IngestSection = IngestSection()
+    email: EmailSection = EmailSection()
 
 
 @dataclass(frozen=True)

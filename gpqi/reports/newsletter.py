@@ -1,0 +1,157 @@
+"""The weekly campaign newsletter: for each recipient, an HTML email with the campaign chart as an
+inline PNG (a CID part, rendered on the server by vl-convert from the same spec as the page) and a
+plain-text part: programme progress, top performers, the network lead's tip and the recipient's
+own practice position.
+
+Each recipient's copy is built with *their* `Access` (gpqi.web.permissions.build_access), so it
+holds exactly what their campaign page would: practices without an agreement in force are left
+out, others are named only where the recipient may see the name (their own practices, or peers
+that permit identifiable comparison) and otherwise appear by pseudonym, and other practices'
+counts are disclosed. The newsletter holds counts only, never patient-level data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from email.mime.image import MIMEImage
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from gpqi.workspace import Workspace
+
+TOP = 5  # top performers listed
+CHART_CID = "campaign-chart"
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+class NewsletterError(RuntimeError):
+    """A newsletter cannot be built (no recipients, unknown address, no weekly results)."""
+
+
+@dataclass
+class Newsletter:
+    username: str
+    to: str
+    subject: str
+    text: str
+    html: str
+    images: dict[str, bytes] = field(default_factory=dict)  # content id -> PNG
+
+    def message(self, from_email: str | None = None, connection: Any = None):  # noqa: ANN201
+        """A Django EmailMultiAlternatives: text part, HTML part, PNGs as inline related parts."""
+        from django.core.mail import EmailMultiAlternatives
+
+        msg = EmailMultiAlternatives(
+            self.subject, self.text, from_email=from_email, to=[self.to], connection=connection
+        )
+        msg.attach_alternative(self.html, "text/html")
+        msg.mixed_subtype = "related"
+        for cid, data in self.images.items():
+            image = MIMEImage(data, "png")
+            image.add_header("Content-ID", f"<{cid}>")
+            image.add_header("Content-Disposition", "inline", filename=f"{cid}.png")
+            msg.attach(image)
+        return msg
+
+
+def _env(html: bool) -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(enabled_extensions=("html.jinja",), default=False) if html else False,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["pct"] = lambda v, d=1: "–" if v is None else f"{v * 100:.{d}f}%"
+    env.filters["num"] = lambda v: "–" if v is None else f"{v:,.0f}"
+    return env
+
+
+def build(campaign, user, ws: Workspace, service_name: str | None = None) -> Newsletter:  # noqa: ANN001
+    """One recipient's newsletter, with what that user may see."""
+    from gpqi.charts import render
+    from gpqi.indicators import get
+    from gpqi.web.campaigns.panel import position_line
+    from gpqi.web.campaigns.progress import NoSeries, compute
+    from gpqi.web.campaigns.tables import chart_spec
+    from gpqi.web.permissions import build_access
+
+    if not user.email:
+        raise NewsletterError(f"user {user.get_username()} has no email address")
+    access = build_access(user)
+    try:
+        progress = compute(campaign, access, ws)
+    except NoSeries as exc:
+        raise NewsletterError(f"campaign {campaign.pk} ({campaign.name}): {exc}") from None
+    latest = progress.programme[-1]
+    own = [] if access.is_central else progress.own()
+    spec = chart_spec(progress, title=None, width=560)
+    context = {
+        "service": service_name or ws.config.workspace.name,
+        "campaign": campaign,
+        "indicator": get(campaign.indicator_id),
+        "p": progress,
+        "latest": latest,
+        "week": latest.date.strftime("%d %B %Y"),
+        "top": progress.ranked[:TOP],
+        "own": own,
+        "own_lines": [position_line(s, progress) for s in own],
+        "central": access.is_central,
+        "tip": campaign.tip.strip(),
+        "chart_cid": CHART_CID,
+        "chart_alt": spec["description"],
+        "sent_on": dt.date.today().strftime("%d %B %Y"),
+    }
+    subject = f"{campaign.name}: week ending {context['week']}"
+    text = _env(False).get_template("newsletter.txt.jinja").render(context)
+    html = _env(True).get_template("newsletter.html.jinja").render(context)
+    images = {CHART_CID: render(spec, "png", scale=2.0)}
+    return Newsletter(user.get_username(), user.email, subject, text, html, images)
+
+
+def recipients(campaign, to: list[str] | None = None) -> list:  # noqa: ANN001
+    """The campaign's recipients, or (with `to`) the app users with those addresses: a copy is
+    always built for a known user's access, so an unknown address gets nothing."""
+    from django.contrib.auth.models import User
+
+    if not to:
+        users = list(campaign.recipients.filter(is_active=True).order_by("username"))
+        if not users:
+            raise NewsletterError(
+                f"campaign {campaign.pk} has no recipients: add them in the admin pages or the campaign file"
+            )
+        return users
+    users = []
+    for address in to:
+        matches = list(User.objects.filter(email__iexact=address, is_active=True))
+        if len(matches) != 1:
+            why = "no active user" if not matches else "more than one user"
+            raise NewsletterError(f"--to {address}: {why} has this address; newsletters go to app users only")
+        users.append(matches[0])
+    return users
+
+
+def write(newsletters: list[Newsletter], out: Path, from_email: str) -> list[Path]:
+    """For review: <out>/<username>.eml (the whole message), .html and .txt."""
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for n in newsletters:
+        eml = out / f"{n.username}.eml"
+        eml.write_bytes(n.message(from_email).message().as_bytes())
+        (out / f"{n.username}.html").write_text(n.html, encoding="utf-8")
+        (out / f"{n.username}.txt").write_text(n.text, encoding="utf-8")
+        written.append(eml)
+    return written
+
+
+def send(newsletters: list[Newsletter], from_email: str, connection: Any = None) -> int:
+    """Send over Django's email backend (SMTP with the EMAIL_* settings); returns messages sent."""
+    from django.core.mail import get_connection
+
+    connection = connection or get_connection()
+    messages = [n.message(from_email, connection) for n in newsletters]
+    return connection.send_messages(messages) or 0
