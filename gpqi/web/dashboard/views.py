@@ -102,6 +102,9 @@ def home(request: HttpRequest, c: Ctx) -> HttpResponse:
     a = c.access
     page = Page("Home")
     ctx: dict[str, Any] = {"date": c.date}
+    from gpqi.web.campaigns.panel import campaign_panel  # the user's practices in active campaigns
+
+    ctx["campaign_panel"] = campaign_panel(a, c.ws)
     if a.role in (Role.CLINICIAN, Role.PRACTICE_MANAGER):
         code = a.home_practice
         if code is None or not a.may_view_practice(code):
