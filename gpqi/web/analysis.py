@@ -193,3 +193,273 @@ def practice_indicators(
         return out
 
     return store.memo(("practice", practice_code, tuple(sorted(catalogue.items()))), compute)
+
+
+# --- one indicator at one date across the programme ---------------------------------------------
+#
+# At national scale (thousands of practices) the programme-wide part of a page is the same for
+# every user who sees the same set of practices with the same disclosure, so it is computed once
+# per results version and memoised: a `Cohort` (counts), its funnel and its variation. These
+# memos hold no labels and no per-user state. There are two variants: "disclosed" (every
+# practice's counts through disclosure control: what anyone who is not central sees of peers) and
+# "raw" (the central team, whose own practices are all of them). A request then only overlays the
+# user's own practices' raw counts (a handful of rows) on the disclosed variant and labels the
+# rows it shows.
+
+
+def _shared_key(access: Access) -> tuple[int, int]:
+    return (len(access.shared), hash(access.shared))
+
+
+def class_key(access: Access) -> tuple:
+    """What the programme-wide memos depend on: which practices are shared and whether the user
+    sees them disclosed. Users with the same key see the same programme-wide figures."""
+    return (not sees_all_raw(access), *_shared_key(access))
+
+
+def sees_all_raw(access: Access) -> bool:
+    """The central team: every shared practice is their own, so nothing is disclosed."""
+    return access.shared <= access.own
+
+
+@dataclass(frozen=True)
+class Cohort:
+    """Every shared practice with a row for one indicator at one date, sorted by code."""
+
+    codes: np.ndarray  # object: practice codes, sorted
+    networks: np.ndarray  # object: each practice's network code
+    numerator: np.ndarray  # float64; NaN where disclosure redacted it
+    denominator: np.ndarray
+
+    def positions(self, codes: list[str]) -> np.ndarray:
+        """Row numbers of those of `codes` that are in the cohort."""
+        if not codes or not len(self.codes):
+            return np.array([], dtype="int64")
+        wanted = np.asarray(sorted(codes), dtype=object)
+        idx = np.searchsorted(self.codes, wanted)
+        idx = np.clip(idx, 0, len(self.codes) - 1)
+        return idx[self.codes[idx] == wanted]
+
+
+def cohort(
+    ws: Workspace, store: ResultsStore, access: Access, indicator_id: str, date: dt.date, disclosed: bool
+) -> Cohort:
+    def compute() -> Cohort:
+        raw = store.at_date(indicator_id, date)
+        raw = raw[raw["org_code"].isin(access.shared)].sort_values("org_code")
+        codes = raw["org_code"].to_numpy(dtype=object)
+        num = raw["numerator"].to_numpy(dtype="float64")
+        den = raw["denominator"].to_numpy(dtype="float64")
+        if disclosed:
+            num, den = disclosed_counts(ws, num, den)
+        networks = np.array([access.practices[c].network_code for c in codes], dtype=object)
+        return Cohort(codes, networks, num, den)
+
+    return store.memo_large(("cohort", indicator_id, date, disclosed, _shared_key(access)), compute)
+
+
+@dataclass(frozen=True)
+class FunnelBase:
+    """The funnel of a cohort (programme-wide): comparator, overdispersion and each row's limits,
+    outlier flags and Wilson interval (NaN/None for rows not shown)."""
+
+    target: float
+    method: str
+    phi: float
+    tau2: float
+    columns: dict[str, np.ndarray]
+
+
+FUNNEL_COLUMNS = ("lower_95", "upper_95", "lower_998", "upper_998", "outlier_95", "outlier_998")
+
+
+def _funnel_rows(num: np.ndarray, den: np.ndarray, target: float, method: str, tau2: float) -> dict:
+    """Limits, outlier flags and Wilson intervals for rows against a fixed comparator (a unit on
+    a limit is inside it, as in gpqi.stats.funnel)."""
+    lim = stats.funnel_limits(den, target, method, tau2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = num / den
+    out: dict[str, np.ndarray] = {}
+    for level in ("95", "998"):
+        lo = lim[f"lower_{level}"].to_numpy(dtype="float64")
+        hi = lim[f"upper_{level}"].to_numpy(dtype="float64")
+        out[f"lower_{level}"], out[f"upper_{level}"] = lo, hi
+        out[f"outlier_{level}"] = np.where(p > hi, "high", np.where(p < lo, "low", None)).astype(object)
+    lo, hi = stats.wilson_interval(num, den)
+    out["ci_low"], out["ci_high"] = np.asarray(lo, dtype="float64"), np.asarray(hi, dtype="float64")
+    return out
+
+
+def funnel_base(
+    ws: Workspace,
+    store: ResultsStore,
+    access: Access,
+    indicator_id: str,
+    date: dt.date,
+    method: str,
+    disclosed: bool,
+) -> FunnelBase:
+    def compute() -> FunnelBase:
+        c = cohort(ws, store, access, indicator_id, date, disclosed)
+        shown = ~np.isnan(c.numerator) & ~np.isnan(c.denominator) & (c.denominator > 0)
+        n = len(c.codes)
+        cols: dict[str, np.ndarray] = {
+            k: np.full(n, None, dtype=object) if k.startswith("outlier") else np.full(n, np.nan)
+            for k in (*FUNNEL_COLUMNS, "ci_low", "ci_high")
+        }
+        if not shown.any():
+            return FunnelBase(float("nan"), method, float("nan"), 0.0, cols)
+        result = stats.funnel(c.numerator[shown], c.denominator[shown], target=None, method=method)
+        table = result.table.reset_index(drop=True)
+        for k in FUNNEL_COLUMNS:
+            cols[k][shown] = table[k].to_numpy()
+        lo, hi = stats.wilson_interval(c.numerator[shown], c.denominator[shown])
+        cols["ci_low"][shown], cols["ci_high"][shown] = np.asarray(lo), np.asarray(hi)
+        return FunnelBase(float(result.target), method, float(result.phi), float(result.tau2 or 0.0), cols)
+
+    return store.memo_large(("funnel", indicator_id, date, method, disclosed, _shared_key(access)), compute)
+
+
+def indicator_frame(
+    ws: Workspace,
+    store: ResultsStore,
+    access: Access,
+    indicator_id: str,
+    date: dt.date,
+    method: str | None = None,
+    overlay_own: bool = True,
+) -> tuple[pd.DataFrame, FunnelBase | None]:
+    """The user's view of one indicator at one date: every shared practice's (disclosed) counts
+    with the user's own practices' raw counts laid over them, an `own` flag and, with `method`,
+    each row's funnel limits, outlier flags and Wilson interval. No labels (see `labels`).
+    With overlay_own=False, the view of the user's class (what programme-wide memos may be
+    built from: nothing in it depends on who the user is)."""
+    raw_view = sees_all_raw(access)
+    base = cohort(ws, store, access, indicator_id, date, disclosed=not raw_view)
+    num, den = base.numerator.copy(), base.denominator.copy()
+    own = np.full(len(base.codes), raw_view, dtype=bool)
+    mine = np.array([], dtype="int64")
+    if not raw_view and overlay_own:
+        mine = base.positions(list(access.own & access.shared))
+        if len(mine):
+            raw = cohort(ws, store, access, indicator_id, date, disclosed=False)
+            num[mine], den[mine] = raw.numerator[mine], raw.denominator[mine]
+            own[mine] = True
+    with np.errstate(invalid="ignore", divide="ignore"):
+        value = np.where((den > 0) & ~np.isnan(num), num / den, np.nan)
+    frame = pd.DataFrame(
+        {
+            "org_code": base.codes,
+            "network_code": base.networks,
+            "numerator": num,
+            "denominator": den,
+            "value": value,
+            "own": own,
+            "redacted": np.isnan(num) | np.isnan(den),
+        }
+    )
+    fb = None
+    if method is not None:
+        fb = funnel_base(ws, store, access, indicator_id, date, method, disclosed=not raw_view)
+        for k, col in fb.columns.items():
+            frame[k] = col.copy() if len(mine) else col
+        if len(mine) and np.isfinite(fb.target):
+            ok = mine[(den[mine] > 0) & ~np.isnan(num[mine])]
+            if len(ok):
+                for k, col in _funnel_rows(num[ok], den[ok], fb.target, method, fb.tau2).items():
+                    frame.loc[ok, k] = col
+    return frame, fb
+
+
+def labels(access: Access, codes: Any) -> list[str]:
+    """Each practice's name or pseudonym for this user (per request: never memoised)."""
+    return [access.label(c) for c in codes]
+
+
+def programme_variation(
+    ws: Workspace,
+    store: ResultsStore,
+    access: Access,
+    indicator_id: str,
+    date: dt.date,
+    weighted: bool,
+) -> dict[str, float | None]:
+    """Spread of practices' values (gpqi.stats.variation) over the cohort the user's class sees
+    (disclosed counts, or raw for the central team); weighted by list size when asked."""
+    disclosed = not sees_all_raw(access)
+
+    def compute() -> dict[str, float | None]:
+        c = cohort(ws, store, access, indicator_id, date, disclosed)
+        ok = ~np.isnan(c.numerator) & ~np.isnan(c.denominator) & (c.denominator > 0)
+        if not ok.any():
+            return {}
+        rates = c.numerator[ok] / c.denominator[ok]
+        weights = None
+        if weighted:
+            sizes = store.list_sizes(date)
+            weights = np.array([sizes.get(code, 0) for code in c.codes[ok]], dtype="float64")
+        v = stats.variation(rates, weights=weights)
+        keys = ("median", "q1", "q3", "iqr", "min", "max", "sd", "cv", "n")
+        return {k: _f(v.get(k)) for k in keys}
+
+    return store.memo(("variation", indicator_id, date, weighted, disclosed, _shared_key(access)), compute)
+
+
+def group_series(
+    ws: Workspace, store: ResultsStore, access: Access, indicator_id: str, members: list[str], key: str
+) -> pd.DataFrame:
+    """The summed series of a group of shared practices (a network, or the programme), disclosed
+    unless every member is the user's own. Memoised per group and disclosure: the figures are
+    the same for every user of that class. Columns reporting_date, numerator, denominator, value."""
+    mine = all(m in access.own for m in members)
+
+    def compute() -> pd.DataFrame:
+        s = store.series_for(indicator_id, members)
+        s = s[s["denominator"] > 0].copy()
+        if not mine:
+            num, den = disclosed_counts(ws, s["numerator"].to_numpy(), s["denominator"].to_numpy())
+            s["numerator"], s["denominator"] = num, den
+            s = s[~np.isnan(num) & ~np.isnan(den)]
+        s["value"] = s["numerator"] / s["denominator"]
+        return s.reset_index(drop=True)
+
+    return store.memo(("group-series", indicator_id, key, mine, _shared_key(access)), compute)
+
+
+@dataclass(frozen=True)
+class NetworkSums:
+    """Each network's visible practices summed for one indicator at one date (programme-wide)."""
+
+    networks: list[str]
+    practices: np.ndarray
+    numerator: np.ndarray  # raw sums
+    denominator: np.ndarray
+    disclosed_numerator: np.ndarray  # the sums through disclosure control
+    disclosed_denominator: np.ndarray
+
+
+def network_sums(
+    ws: Workspace, store: ResultsStore, access: Access, indicator_id: str, date: dt.date
+) -> NetworkSums:
+    def compute() -> NetworkSums:
+        c = cohort(ws, store, access, indicator_id, date, disclosed=False)
+        frame = pd.DataFrame({"network": c.networks, "numerator": c.numerator, "denominator": c.denominator})
+        g = frame.groupby("network", sort=True).agg(
+            practices=("numerator", "size"),
+            numerator=("numerator", "sum"),
+            denominator=("denominator", "sum"),
+        )
+        nums = g["numerator"].to_numpy(dtype="float64")
+        dens = g["denominator"].to_numpy(dtype="float64")
+        dnums, ddens = disclosed_counts(ws, nums, dens)
+        return NetworkSums([str(n) for n in g.index], g["practices"].to_numpy(), nums, dens, dnums, ddens)
+
+    return store.memo_large(("networks", indicator_id, date, _shared_key(access)), compute)
+
+
+def visible_networks(store: ResultsStore, access: Access) -> frozenset[str]:
+    """Networks with at least one shared practice (memoised per set of shared practices)."""
+    return store.memo(
+        ("visible-networks", _shared_key(access)),
+        lambda: frozenset(access.practices[p].network_code for p in access.shared),
+    )

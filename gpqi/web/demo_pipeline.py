@@ -1,17 +1,16 @@
-"""The demo built with the real pipeline: synth -> ingest -> engine."""
+"""The demo built with the real pipeline: synth -> ingest -> engine (with worklists).
+
+`gpqi demo` calls this when the workspace has no results: it generates a synthetic extract
+(`gpqi.synth.generate`), ingests it into a snapshot (`gpqi.ingest.ingest`) and runs every
+library indicator over monthly reporting dates on DuckDB (`gpqi.engine.run`), which also writes
+the worklists for the latest date (one per practice and indicator, for direct care).
+"""
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable
-from typing import Any
 
 from gpqi.workspace import Workspace
-
-
-def _call(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    params = inspect.signature(fn).parameters
-    return fn(*args, **{k: v for k, v in kwargs.items() if k in params})
 
 
 def build_with_pipeline(ws: Workspace, say: Callable[[str], None]) -> Workspace:
@@ -23,26 +22,25 @@ def build_with_pipeline(ws: Workspace, say: Callable[[str], None]) -> Workspace:
         say(
             f"Generating {DEMO_PRACTICES} synthetic practices, {DEMO_PATIENTS:,} patients, {DEMO_START}..{DEMO_END}"
         )
-        fields = getattr(synth.SynthConfig, "model_fields", None) or {}
-        wanted = {
-            "practices": DEMO_PRACTICES,
-            "patients": DEMO_PATIENTS,
-            "start": DEMO_START,
-            "end": DEMO_END,
-            "seed": 7,
-            "networks": 8,
-            "sub_icbs": 2,
-            "programme_networks": 2,
-        }
-        cfg = synth.SynthConfig(**{k: v for k, v in wanted.items() if not fields or k in fields})
-        synth.generate(extract, cfg)
+        cfg = synth.SynthConfig(
+            practices=DEMO_PRACTICES,
+            patients=DEMO_PATIENTS,
+            start=DEMO_START,
+            end=DEMO_END,
+            seed=7,
+            networks=8,
+            sub_icbs=2,
+            programme_networks=2,
+        )
+        synth.generate(extract, cfg, overwrite=True)
     say("Ingesting the extract into a snapshot")
-    _call(ingest.ingest, extract, workspace=ws.root)
-    say("Running every indicator over monthly reporting dates (this takes a few minutes)")
-    dates = f"monthly:{DEMO_START:%Y-%m}..{DEMO_END:%Y-%m}"
-    try:
-        _call(engine.run, ws, dates=dates, backend="duckdb")
-    except Exception as exc:  # noqa: BLE001 - the dashboard needs results, not worklists
-        say(f"The run with worklists failed ({type(exc).__name__}); running again without worklists")
-        _call(engine.run, ws, dates=dates, backend="duckdb", worklists=False)
+    ingest.ingest(extract, workspace=ws.root)
+    say("Running every indicator over monthly reporting dates, with worklists (this takes a few minutes)")
+    result = engine.run(
+        ws, dates=f"monthly:{DEMO_START:%Y-%m}..{DEMO_END:%Y-%m}", backend="duckdb", worklists=True
+    )
+    say(
+        f"Indicator run finished: {len(result.computed)} indicators computed, {len(result.reused)} reused, "
+        f"{len(result.results):,} result rows"
+    )
     return ws

@@ -15,6 +15,7 @@ import datetime as dt
 import json
 import os
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ import pandas as pd
 from gpqi.workspace import Workspace
 
 CACHE_FORMAT = 1
+BIG_ENTRIES = 400  # memoised per-practice arrays kept per process (~0.2 MB each at 6,500 practices)
 
 
 class NoResults(RuntimeError):
@@ -46,6 +48,7 @@ class ResultsStore:
         self._conn: _Conn | None = None
         self._local = threading.local()
         self._memo: dict[tuple, Any] = {}
+        self._big: OrderedDict[tuple, Any] = OrderedDict()
 
     # --- cache management ----------------------------------------------------------------------
     def _results_key(self) -> str:
@@ -115,6 +118,7 @@ class ResultsStore:
                     self._conn.con.close()
                 self._conn = _Conn(key, duckdb.connect(str(path), read_only=True))
                 self._memo.clear()
+                self._big.clear()
             conn = self._conn
         local = self._local
         if getattr(local, "key", None) != conn.key:
@@ -136,6 +140,22 @@ class ResultsStore:
             if len(self._memo) > 5000:
                 self._memo.clear()
             self._memo[full] = value
+        return value
+
+    def memo_large(self, key: tuple, compute: Any) -> Any:
+        """Like `memo`, for values that hold one entry per practice (thousands at national
+        scale): the least recently used are dropped past BIG_ENTRIES, so memory stays bounded
+        whichever indicators and dates users browse."""
+        full = (self.version, *key)
+        with self._lock:
+            if full in self._big:
+                self._big.move_to_end(full)
+                return self._big[full]
+        value = compute()
+        with self._lock:
+            self._big[full] = value
+            while len(self._big) > BIG_ENTRIES:
+                self._big.popitem(last=False)
         return value
 
     # --- questions pages ask -------------------------------------------------------------------
@@ -215,12 +235,17 @@ class ResultsStore:
         )
 
     def list_sizes(self, date: dt.date) -> dict[str, int]:
-        rows = (
-            self._cursor()
-            .execute("SELECT practice_code, list_size FROM list_sizes WHERE reporting_date = ?", [date])
-            .fetchall()
-        )
-        return dict(rows)
+        """Every practice's list size at a date (memoised: the same for every user)."""
+
+        def compute() -> dict[str, int]:
+            rows = (
+                self._cursor()
+                .execute("SELECT practice_code, list_size FROM list_sizes WHERE reporting_date = ?", [date])
+                .fetchall()
+            )
+            return dict(rows)
+
+        return self.memo_large(("list_sizes", date), compute)
 
     def run_info(self) -> dict[str, Any] | None:
         path = self.ws.run_info_path

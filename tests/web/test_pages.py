@@ -65,7 +65,7 @@ def test_data_quality_only_for_central_roles(login):
     assert login("clinician").get(reverse("dashboard:data_quality")).status_code == 404
 
 
-@pytest.mark.parametrize("fmt,magic", [("csv", b"Practice,"), ("xlsx", b"PK")])
+@pytest.mark.parametrize("fmt,magic", [("csv", b"Rank,Practice,"), ("xlsx", b"PK")])
 def test_table_downloads(login, programme, fmt, magic):
     client = login("clinician")
     url = reverse("dashboard:indicator", args=["hyp-bp-79"]) + f"?download=league-table&format={fmt}"

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -26,6 +27,9 @@ from gpqi.web.results import NoResults, ResultsStore, store_for
 from gpqi.web.tables import Column, Table
 from gpqi.web.ws import workspace
 from gpqi.workspace import Workspace, WorkspaceError
+
+LEAGUE_PAGE_ROWS = 100  # league table rows per page (every row is in the downloads)
+PICKER_LIMIT = 200  # longer lists of practices or networks get a code box instead of a select
 
 MDC_LABELS = {
     "common_cause": "Common cause variation",
@@ -87,6 +91,14 @@ def _parse_date(value: str | None, dates: list[dt.date], default: dt.date) -> dt
     if d not in dates:
         raise Http404("No results for that date")
     return d
+
+
+def _int_param(value: str | None, low: int, high: int) -> int:
+    """A page number from the query string, clamped to what exists (junk reads as the first)."""
+    try:
+        return min(max(int(value or low), low), high)
+    except ValueError:
+        return low
 
 
 def _mdc(key: str | None) -> str:
@@ -417,15 +429,20 @@ def indicator(request: HttpRequest, c: Ctx, indicator_id: str) -> HttpResponse:
         else dates[0]
     )
     compare = _parse_date(request.GET.get("compare"), dates, default_compare)
-    focus_options = [(p, a.label(p)) for p in a.own_shared()]
-    networks = sorted({a.practices[p].network_code for p in a.visible()})
+    own_shared = a.own_shared()
+    # A select of thousands of practices or networks is of no use to anyone (and heavy): past
+    # PICKER_LIMIT the page offers a code box instead; any visible one can still be asked for.
+    focus_options = [(p, a.label(p)) for p in own_shared] if len(own_shared) <= PICKER_LIMIT else []
+    visible_networks = analysis.visible_networks(c.store, a)
+    own_networks = sorted({a.practices[p].network_code for p in own_shared})
+    networks = own_networks if len(own_networks) <= PICKER_LIMIT else []
     focus = (
         request.GET.get("focus")
         or (a.home_practice if a.home_practice in a.shared else None)
         or (f"network:{a.home_network}" if a.home_network else "programme")
     )
     if focus.startswith("network:"):
-        if focus[8:] not in networks:
+        if focus[8:] not in visible_networks:
             raise Http404("No such network")
     elif focus != "programme" and not a.may_view_practice(focus):
         raise Http404("No such practice")
@@ -433,20 +450,9 @@ def indicator(request: HttpRequest, c: Ctx, indicator_id: str) -> HttpResponse:
     if method not in ("wilson", "spiegelhalter"):
         raise Http404("Unknown funnel method")
 
-    now = analysis.visible_frame(c.ws, a, c.store.at_date(indicator_id, date))
-    then = analysis.visible_frame(c.ws, a, c.store.at_date(indicator_id, compare))
+    now, fb = analysis.indicator_frame(c.ws, c.store, a, indicator_id, date, method)
+    then, _ = analysis.indicator_frame(c.ws, c.store, a, indicator_id, compare)
     page = Page(meta.title)
-
-    shown = now[~now["redacted"] & (now["denominator"] > 0)].copy()
-    funnel = stats.funnel(
-        shown["numerator"].to_numpy(), shown["denominator"].to_numpy(), target=None, method=method
-    )
-    ft = funnel.table.reset_index(drop=True)
-    shown = shown.reset_index(drop=True)
-    for col in ("lower_95", "upper_95", "lower_998", "upper_998", "outlier_95", "outlier_998"):
-        shown[col] = ft[col]
-    lo, hi = stats.wilson_interval(shown["numerator"].to_numpy(), shown["denominator"].to_numpy())
-    shown["ci_low"], shown["ci_high"] = np.asarray(lo), np.asarray(hi)
     focus_codes = (
         {focus}
         if focus in a.own
@@ -456,17 +462,79 @@ def indicator(request: HttpRequest, c: Ctx, indicator_id: str) -> HttpResponse:
             else set()
         )
     )
+    for f in (now, then):
+        f["focus"] = f["org_code"].isin(focus_codes).to_numpy()
+
+    shown = now[~now["redacted"] & (now["denominator"] > 0)]
+    # Past POINTS_LIMIT practices the charts draw bins and groups built once per class view
+    # (no labels, nothing of this user's own counts) plus the focus practices as themselves.
+    big = len(shown) > page_charts.POINTS_LIMIT
+    shown = shown.assign(label=None if big else analysis.labels(a, shown["org_code"]))
+    focus_rows = shown[shown["focus"]].assign(label=lambda f: analysis.labels(a, f["org_code"]))
+    if big:
+        shown.loc[shown["focus"], "label"] = focus_rows["label"]
+    highlight = [a.label(p) for p in sorted(focus_codes)]
+    target = fb.target if fb is not None else float("nan")
+    tau2 = fb.tau2 if fb is not None else 0.0
+    ckey = analysis.class_key(a)
+
+    def class_shown(d: dt.date, m: str | None) -> pd.DataFrame:
+        f, _ = analysis.indicator_frame(c.ws, c.store, a, indicator_id, d, m, overlay_own=False)
+        return f[~f["redacted"] & (f["denominator"] > 0)]
+
+    if big:
+        bins = c.store.memo_large(
+            ("funnel-bins", indicator_id, date, method, ckey),
+            lambda: page_charts.funnel_bins(class_shown(date, method)),
+        )
+        points = pd.concat([bins, focus_rows[bins.columns]], ignore_index=True)
+        outl = shown["outlier_998"]
+        binned = (len(shown), int((outl == "high").sum()), int((outl == "low").sum()))
+    else:
+        points, binned = shown, None
     page.add_chart(
         "funnel",
         f"Funnel plot at {date:%B %Y} ({'overdispersion-adjusted' if method == 'spiegelhalter' else 'Wilson'} limits)",
-        page_charts.funnel_chart(shown, funnel, method, meta, focus_codes),
+        page_charts.funnel(points, target, method, tau2, meta, highlight, binned),
     )
+
+    order = shown.sort_values("value", ascending=not meta.higher_is_better, kind="stable")
+    order = order.assign(rank=np.arange(1, len(order) + 1))
+    per_page = LEAGUE_PAGE_ROWS
+    pages = max(1, -(-len(order) // per_page))
+    league_page = _int_param(request.GET.get("league_page"), 1, pages)
+    window = order.iloc[(league_page - 1) * per_page : league_page * per_page]
+    extra = order[order["focus"] & ~order.index.isin(window.index)]
+    on_page = pd.concat([window, extra])
+    if big:
+        on_page = on_page.assign(label=analysis.labels(a, on_page["org_code"]))
+
+    def league_row(r: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "rank": r["rank"],
+            "label": r["label"],
+            "numerator": r["numerator"],
+            "denominator": r["denominator"],
+            "value": r["value"],
+            "ci_low": r["ci_low"],
+            "ci_high": r["ci_high"],
+            "outlier": {"high": "Above", "low": "Below"}.get(r["outlier_998"], "Within"),
+            "_class": "gpqi-own" if r["focus"] else "",
+            "_href": reverse("dashboard:practice", args=[r["org_code"]])
+            if a.may_view_practice(r["org_code"])
+            else None,
+        }
+
+    def all_league_rows() -> list[dict[str, Any]]:
+        full = order if not big else order.assign(label=analysis.labels(a, order["org_code"]))
+        return [league_row(r) for r in full.to_dict("records")]
 
     league = page.add_table(
         Table(
             "league-table",
             f"All practices with an agreement at {date:%d %B %Y}, {'highest' if meta.higher_is_better else 'lowest'} first",
             [
+                Column("rank", "Rank", "int"),
                 Column("label", "Practice"),
                 Column("numerator", "Numerator", "int"),
                 Column("denominator", "Denominator", "int"),
@@ -475,37 +543,63 @@ def indicator(request: HttpRequest, c: Ctx, indicator_id: str) -> HttpResponse:
                 Column("ci_high", "95% CI upper", "pct"),
                 Column("outlier", "Funnel (99.8%)"),
             ],
+            display_limit=per_page,
         )
     )
-    order = shown.sort_values("value", ascending=not meta.higher_is_better)
-    for r in order.to_dict("records"):
-        league.rows.append(
-            {
-                "label": r["label"],
-                "numerator": r["numerator"],
-                "denominator": r["denominator"],
-                "value": r["value"],
-                "ci_low": r["ci_low"],
-                "ci_high": r["ci_high"],
-                "outlier": {"high": "Above", "low": "Below"}.get(r["outlier_998"], "Within"),
-                "_class": "gpqi-own" if r["org_code"] in focus_codes else "",
-                "_href": reverse("dashboard:practice", args=[r["org_code"]])
-                if a.may_view_practice(r["org_code"])
-                else None,
-            }
-        )
+    league.set_rows(
+        [league_row(r) for r in on_page.to_dict("records")], total=len(order), every=all_league_rows
+    )
     hidden = int(now["redacted"].sum())
     page.add_chart(
         "caterpillar",
-        "League table with 95% confidence intervals",
-        page_charts.caterpillar_chart(order, meta, focus_codes),
+        "League table with 95% confidence intervals"
+        + (
+            f" (ranks {(league_page - 1) * per_page + 1:,} to {min(len(order), league_page * per_page):,} of {len(order):,})"
+            if pages > 1
+            else ""
+        ),
+        page_charts.caterpillar(on_page if pages > 1 else order, meta, highlight, target),
     )
 
-    sizes_now, sizes_then = c.store.list_sizes(date), c.store.list_sizes(compare)
+    then_shown = then[~then["redacted"] & (then["denominator"] > 0)]
+    parts = []
+    for d, f in ((compare, then_shown), (date, shown)):
+        period = d.strftime("%b %Y")
+        sizes = c.store.list_sizes(d)
+        mine = f[f["focus"]]
+        mine = pd.DataFrame(
+            {
+                "label": analysis.labels(a, mine["org_code"]),
+                "period": period,
+                "value": mine["value"].to_numpy(),
+                "size": [sizes.get(code, 0) for code in mine["org_code"]],
+            }
+        )
+        if big:
+
+            def groups(d: dt.date = d, period: str = period, sizes: dict[str, int] = sizes) -> pd.DataFrame:
+                g = class_shown(d, None)
+                size = np.array([sizes.get(code, 0) for code in g["org_code"].to_numpy(dtype=object)])
+                return page_charts.distribution_groups(g["value"].to_numpy(dtype="float64"), size, period)
+
+            parts.append(c.store.memo_large(("distribution", indicator_id, d, ckey), groups))
+            parts.append(mine)
+        else:
+            codes = f["org_code"].to_numpy(dtype=object)
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "label": analysis.labels(a, codes),
+                        "period": period,
+                        "value": f["value"].to_numpy(),
+                        "size": [sizes.get(code, 0) for code in codes],
+                    }
+                )
+            )
     page.add_chart(
         "distribution",
         f"Practices at {compare:%B %Y} and {date:%B %Y}, sized by list size",
-        page_charts.distribution_chart(then, now, sizes_then, sizes_now, compare, date, meta, focus_codes),
+        page_charts.distribution(parts, meta, highlight, aggregated=big),
     )
 
     var_table = page.add_table(
@@ -520,8 +614,8 @@ def indicator(request: HttpRequest, c: Ctx, indicator_id: str) -> HttpResponse:
         )
     )
     for label, weighted in (("unweighted", False), ("weighted by list size", True)):
-        vt = _variation_rows(then, sizes_then if weighted else None)
-        vn = _variation_rows(now, sizes_now if weighted else None)
+        vt = analysis.programme_variation(c.ws, c.store, a, indicator_id, compare, weighted)
+        vn = analysis.programme_variation(c.ws, c.store, a, indicator_id, date, weighted)
         for key in ("median", "q1", "q3", "iqr", "min", "max", "sd", "cv", "n"):
             var_table.rows.append(
                 {
@@ -542,7 +636,7 @@ def indicator(request: HttpRequest, c: Ctx, indicator_id: str) -> HttpResponse:
         page.add_chart(
             "trend",
             f"{focus_label}: trend with statistical process control limits",
-            page_charts.spc_chart(tbl, meta, focus_label, spc),
+            page_charts.spc(spc, tbl["reporting_date"].to_list(), meta, focus_label),
         )
         spc_rows = tbl
         st = page.add_table(
@@ -587,38 +681,40 @@ def indicator(request: HttpRequest, c: Ctx, indicator_id: str) -> HttpResponse:
             "dates": dates,
             "focus": focus,
             "focus_options": focus_options,
+            "focus_box": len(own_shared) > PICKER_LIMIT,
             "networks": networks,
             "method": method,
             "hidden": hidden,
             "spc": ctx_spc,
-            "funnel": funnel,
+            "funnel": fb,
             "n_shown": len(shown),
+            "league_page": league_page,
+            "league_pages": pages,
+            "league_links": _league_links(request, league_page, pages, per_page, len(order)),
             "spc_rows": spc_rows,
         },
     )
 
 
-def _variation_rows(frame, sizes: dict[str, int] | None) -> dict[str, float | None]:  # noqa: ANN001
-    f = frame[~frame["redacted"] & (frame["denominator"] > 0)]
-    if f.empty:
-        return {}
-    weights = (
-        None if sizes is None else f["org_code"].map(lambda c: sizes.get(c, 0)).to_numpy(dtype="float64")
-    )
-    v = stats.variation(f["value"].to_numpy(dtype="float64"), weights=weights)
-    out = {}
-    for key, names in {
-        "median": ("median",),
-        "q1": ("q1", "p25"),
-        "q3": ("q3", "p75"),
-        "iqr": ("iqr",),
-        "min": ("min",),
-        "max": ("max",),
-        "sd": ("sd",),
-        "cv": ("cv", "coefficient_of_variation"),
-        "n": ("n",),
-    }.items():
-        out[key] = analysis._f(analysis._get(v, *names))
+def _league_links(
+    request: HttpRequest, current: int, pages: int, per_page: int, total: int
+) -> dict[str, Any]:
+    """Previous/next links of the league table, keeping the page's other choices."""
+
+    def href(n: int) -> str:
+        q = request.GET.copy()
+        q.pop("download", None)
+        q["league_page"] = str(n)
+        return f"{request.path}?{q.urlencode()}#table-league-table"
+
+    def ranks(n: int) -> str:
+        return f"{(n - 1) * per_page + 1:,} to {min(total, n * per_page):,}"
+
+    out: dict[str, Any] = {"previous": None, "next": None}
+    if current > 1:
+        out["previous"], out["previous_label"] = href(current - 1), ranks(current - 1)
+    if current < pages:
+        out["next"], out["next_label"] = href(current + 1), ranks(current + 1)
     return out
 
 
@@ -633,15 +729,7 @@ def _focus_series(c: Ctx, a: Access, indicator_id: str, focus: str):  # noqa: AN
     else:
         s = c.store.practice_series(focus, indicator_id)
         return s[s["denominator"] > 0], a.label(focus)
-    s = c.store.series_for(indicator_id, members)
-    s = s[s["denominator"] > 0].copy()
-    mine = all(m in a.own for m in members)
-    if not mine:  # a group that is not wholly the user's own: disclose the summed counts
-        num, den = analysis.disclosed_counts(c.ws, s["numerator"].to_numpy(), s["denominator"].to_numpy())
-        s["numerator"], s["denominator"] = num, den
-        s = s[~np.isnan(num) & ~np.isnan(den)]
-    s["value"] = s["numerator"] / s["denominator"]
-    return s, label
+    return analysis.group_series(c.ws, c.store, a, indicator_id, members, focus), label
 
 
 # --- networks ------------------------------------------------------------------------------------
@@ -827,13 +915,18 @@ def operational(request: HttpRequest, c: Ctx) -> HttpResponse:
         page.add_chart(
             "operational",
             "Practice against the peer median and interquartile range",
-            page_charts.operational_chart(chart_rows, a.label(code)),
+            page_charts.operational(chart_rows, a.label(code)),
         )
     return respond(
         request,
         "dashboard/operational.jinja",
         page,
-        {"code": code, "options": [(o, a.label(o)) for o in options], "date": c.date},
+        {
+            "code": code,
+            "options": [(o, a.label(o)) for o in options] if len(options) <= PICKER_LIMIT else [],
+            "code_box": len(options) > PICKER_LIMIT,
+            "date": c.date,
+        },
     )
 
 
