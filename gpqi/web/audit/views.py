@@ -15,6 +15,7 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.views.decorators.http import require_safe
 
 from gpqi.web.audit import record
 from gpqi.web.audit.models import AUDIT_ROLES, AuditRecord
@@ -110,6 +111,7 @@ def _filters_text(data: dict[str, Any]) -> str:
     return " ".join(f"{k}={v}" for k, v in data.items() if v not in (None, ""))
 
 
+@require_safe
 @login_required
 def search(request: HttpRequest) -> HttpResponse:
     if access_for(request).role not in AUDIT_ROLES:

@@ -17,6 +17,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.views.decorators.http import require_safe
 
 from gpqi.web.audit import record
 from gpqi.web.audit.models import AuditRecord
@@ -108,6 +109,7 @@ def _no_store(response: HttpResponse) -> HttpResponse:
     return response
 
 
+@require_safe
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     access = access_for(request)
@@ -116,6 +118,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "worklists/unavailable.jinja", {}, status=403)
 
 
+@require_safe
 @login_required
 def practice(request: HttpRequest, code: str) -> HttpResponse:
     """The practice's indicators with how many patients are due action on each."""
@@ -174,6 +177,7 @@ def _sort_headers(request: HttpRequest, f: data.Filters) -> dict[str, dict[str, 
     return out
 
 
+@require_safe
 @login_required
 def worklist(request: HttpRequest, code: str, indicator_id: str) -> HttpResponse:
     access = _gate(request, code)
