@@ -116,3 +116,24 @@ def login(client, programme):  # noqa: ANN001, ANN201
         return client
 
     return _login
+
+
+@dataclass(frozen=True)
+class CampaignSetup:
+    campaign: object  # gpqi.web.campaigns.models.Campaign (active)
+    draft: object  # a draft campaign: central team only
+    counts: object  # pandas: org_code, reporting_date, numerator, denominator (every practice)
+
+
+@pytest.fixture
+def campaign(programme) -> CampaignSetup:  # noqa: ANN001
+    """An active flu campaign with eight weeks of series results (tests/web/campaign_data.py)."""
+    from gpqi.web.governance.models import Practice
+    from gpqi.workspace import open_workspace
+    from tests.web import campaign_data
+
+    codes = list(Practice.objects.order_by("code").values_list("code", flat=True))
+    frame = campaign_data.write_series(open_workspace(programme.root), codes, programme.anonymous_peer)
+    active = campaign_data.create_campaign()
+    draft = campaign_data.create_campaign(name="Draft campaign", status="draft")
+    return CampaignSetup(active, draft, frame)

@@ -42,6 +42,11 @@ def _urls(programme) -> list[str]:  # noqa: ANN001
             for value in values:
                 url = "/" + route.replace("<str:code>", value)
                 urls.append(url.replace("<slug:indicator_id>", ARGS["indicator_id"]))
+        elif "<int:pk>" in route and route.startswith("campaigns/"):
+            from gpqi.web.campaigns.models import Campaign
+
+            for pk in Campaign.objects.values_list("pk", flat=True):
+                urls.append("/" + route.replace("<int:pk>", str(pk)))
         elif "<" in route:
             urls.append("/" + re.sub(r"<slug:indicator_id>", ARGS["indicator_id"], route))
         else:
@@ -79,7 +84,7 @@ def _forbidden_texts(programme, username: str) -> list[str]:  # noqa: ANN001
 
 
 @pytest.mark.parametrize("username", ROLES)
-def test_walk_every_url_as_every_role(login, programme, username):
+def test_walk_every_url_as_every_role(login, programme, campaign, username):
     client = login(username)
     forbidden = _forbidden_texts(programme, username)
     assert forbidden or username in ("analyst", "iglead", "admin")

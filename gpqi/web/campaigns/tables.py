@@ -43,7 +43,6 @@ def _standing_row(s: Standing) -> dict[str, Any]:
     status = "Suppressed (small numbers)" if s.value is None else ("Behind" if s.behind else "On track")
     return {
         "rank": s.rank,
-        "rank_note": "–",
         "practice": s.label,
         "numerator": s.numerator,
         "denominator": s.denominator,

@@ -1,0 +1,278 @@
+"""Campaigns: the model's validation, the campaign page per role (names, pseudonyms, disclosure,
+agreements), its downloads, the tip form, the home panel, the trajectory rule, and the
+`gpqi campaign` commands. Figures are checked against the counts the fixture wrote
+(tests/web/campaign_data.py), worked out here independently."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from tests.web import campaign_data as cd
+
+
+def _csv(client, url: str, name: str) -> list[dict[str, str]]:
+    response = client.get(f"{url}?download={name}&format=csv")
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    return list(csv.DictReader(io.StringIO(response.content.decode())))
+
+
+def _url(campaign) -> str:  # noqa: ANN001
+    return f"/campaigns/{campaign.campaign.pk}/"
+
+
+def test_trajectory_rule():
+    from gpqi.web.campaigns.trajectory import expected
+
+    start, reach = dt.date(2025, 10, 1), dt.date(2025, 12, 31)
+    assert expected(dt.date(2025, 9, 20), start, reach, 0.75) == 0
+    assert expected(start, start, reach, 0.75) == 0
+    assert expected(dt.date(2025, 11, 15), start, reach, 0.75) == pytest.approx(0.75 * 45 / 91)
+    assert expected(reach, start, reach, 0.75) == 0.75
+    assert expected(dt.date(2026, 2, 1), start, reach, 0.75) == 0.75
+    with pytest.raises(ValueError, match="reach_by"):
+        expected(start, start, start, 0.75)
+
+
+def test_campaign_validation_names_the_field(db):
+    from gpqi.web.campaigns.models import Campaign
+
+    bad = Campaign(
+        name="x",
+        indicator_id="no-such-indicator",
+        series="Bad Series",
+        start=dt.date(2025, 10, 1),
+        end=dt.date(2025, 9, 1),
+        target=1.5,
+        target_date=dt.date(2027, 1, 1),
+    )
+    with pytest.raises(ValidationError) as info:
+        bad.full_clean()
+    errors = info.value.message_dict
+    assert "No indicator 'no-such-indicator'" in errors["indicator_id"][0]
+    assert "lower-case" in errors["series"][0]
+    assert "after the start" in errors["end"][0]
+    assert "less than or equal to 1.0" in errors["target"][0]
+
+
+def test_page_as_clinician_names_pseudonyms_and_disclosure(login, programme, campaign):
+    from gpqi.web.governance.models import Practice
+
+    client = login("clinician")
+    response = client.get(_url(campaign))
+    assert response.status_code == 200
+    page = response.content.decode()
+    own = Practice.objects.get(code=programme.own)
+    named = Practice.objects.get(code=programme.named_peer)
+    anon = Practice.objects.get(code=programme.anonymous_peer)
+    suspended = Practice.objects.get(code=programme.suspended)
+    no_agreement = Practice.objects.get(code=programme.no_agreement)
+    ranking = _csv(client, _url(campaign), "ranking")
+    labels = [r["Practice"] for r in ranking]
+    assert own.name in labels and named.name in labels and anon.pseudonym in labels
+    for p in (suspended, no_agreement):
+        assert p.name not in page and p.pseudonym not in page and p.pseudonym not in labels
+    others = [p for p in Practice.objects.exclude(code__in=[own.code, named.code]) if p.name in page]
+    assert not others, [p.code for p in others]
+    # the own practice's counts are exact; everyone else's are disclosed
+    frame = campaign.counts
+    last = frame[frame["reporting_date"] == cd.WEEKS[-1]].set_index("org_code")
+    mine = next(r for r in ranking if r["Practice"] == own.name)
+    assert int(mine["Vaccinated"]) == last.loc[own.code, "numerator"]
+    assert int(mine["Eligible"]) == last.loc[own.code, "denominator"]
+    assert mine["Status"] == "Behind"
+    for row in ranking:
+        if row["Practice"] == own.name:
+            continue
+        for col in ("Vaccinated", "Eligible"):
+            assert row[col] == "" or (int(row[col]) % 5 == 0 and int(row[col]) > 7), row
+    anon_row = next(r for r in ranking if r["Practice"] == anon.pseudonym)
+    assert anon_row["Uptake"] == "" and anon_row["Rank"] == "" and anon_row["Status"].startswith("Suppressed")
+    # behind: exactly the ranked practices below their trajectory
+    behind = {r["Practice"] for r in _csv(client, _url(campaign), "behind")}
+    assert own.name in behind and named.name not in behind
+    expected_now = cd.TARGET * (cd.WEEKS[-1] - cd.START).days / (cd.REACH_BY - cd.START).days
+    assert behind == {r["Practice"] for r in ranking if r["Uptake"] and float(r["Uptake"]) < expected_now}
+    # the programme total shown outside the central team is disclosed
+    programme_rows = _csv(client, _url(campaign), "programme-by-week")
+    assert len(programme_rows) == len(cd.WEEKS)
+    assert all(int(r["Vaccinated"]) % 5 == 0 for r in programme_rows)
+    assert float(programme_rows[-1]["Trajectory"]) == pytest.approx(expected_now, abs=1e-6)
+
+
+def test_page_as_analyst_exact_programme_total(login, programme, campaign):
+    client = login("analyst")
+    frame = campaign.counts
+    shared = frame[~frame["org_code"].isin([programme.suspended, programme.no_agreement])]
+    totals = shared.groupby("reporting_date")[["numerator", "denominator"]].sum()
+    rows = _csv(client, _url(campaign), "programme-by-week")
+    for row, week in zip(rows, cd.WEEKS, strict=True):
+        assert row["Week ending"] == week.isoformat()
+        assert int(row["Vaccinated"]) == totals.loc[week, "numerator"]
+        assert int(row["Eligible"]) == totals.loc[week, "denominator"]
+        assert float(row["Uptake"]) == pytest.approx(
+            totals.loc[week, "numerator"] / totals.loc[week, "denominator"]
+        )
+    ranking = _csv(client, _url(campaign), "ranking")
+    ranked = [r for r in ranking if r["Rank"]]
+    values = [float(r["Uptake"]) for r in ranked]
+    assert values == sorted(values, reverse=True) and ranked[0]["Rank"] == "1"
+    weekly = _csv(client, _url(campaign), "weekly-uptake")
+    assert len(weekly) == len(shared["org_code"].unique()) and len(weekly[0]) == 1 + len(cd.WEEKS)
+
+
+def test_downloads_and_draft_visibility(login, campaign):
+    client = login("networklead")
+    url = _url(campaign)
+    assert client.get(url + "?download=ranking&format=xlsx")["Content-Type"].startswith(
+        "application/vnd.openxml"
+    )
+    png = client.get(url + "?download=uptake-chart&format=png")
+    assert png.status_code == 200 and png.content[:4] == b"\x89PNG"
+    assert b"<svg" in client.get(url + "?download=uptake-chart&format=svg").content[:500]
+    assert client.get(url + "?download=nothing&format=csv").status_code == 404
+    draft = f"/campaigns/{campaign.draft.pk}/"
+    assert client.get(draft).status_code == 404
+    assert "Draft campaign" not in client.get("/campaigns/").content.decode()
+    analyst = login("analyst")
+    assert analyst.get(draft).status_code == 200
+    assert "Draft campaign" in analyst.get("/campaigns/").content.decode()
+
+
+def test_page_without_series_explains(login, campaign):
+    from tests.web.campaign_data import create_campaign
+
+    other = create_campaign(name="Not run yet", series="not-run-yet")
+    page = login("clinician").get(f"/campaigns/{other.pk}/").content.decode()
+    assert "has not been computed yet" in page and "gpqi run --indicators flu-65 --series not-run-yet" in page
+
+
+def test_tip_form_editors_and_audit(login, campaign):
+    from gpqi.web.campaigns.models import Campaign
+
+    url = f"/campaigns/{campaign.campaign.pk}/tip/"
+    for username in ("clinician", "manager", "facilitator", "iglead"):
+        client = login(username)
+        assert client.get(url).status_code == 404
+        assert client.post(url, {"tip": "hijacked"}).status_code == 404
+    assert Campaign.objects.get(pk=campaign.campaign.pk).tip != "hijacked"
+    client = login("networklead")
+    assert client.get(url).status_code == 200
+    too_long = client.post(url, {"tip": "x" * 1001})
+    assert too_long.status_code == 200 and "at most 1000 characters" in too_long.content.decode()
+    response = client.post(url, {"tip": "  Open a Saturday clinic.  "})
+    assert response.status_code == 302
+    saved = Campaign.objects.get(pk=campaign.campaign.pk)
+    assert saved.tip == "Open a Saturday clinic." and saved.tip_updated_by.username == "networklead"
+    assert "Open a Saturday clinic." in client.get(_url(campaign)).content.decode()
+
+
+def test_home_panel_shows_own_position(login, programme, campaign):
+    from django.test import RequestFactory
+
+    from gpqi.web.campaigns.panel import campaign_panel
+    from gpqi.web.governance.models import Practice
+    from gpqi.web.permissions import access_for
+    from gpqi.workspace import open_workspace
+
+    client = login("manager")
+    request = RequestFactory().get("/")
+    request.user = client.session and __import__("django.contrib.auth", fromlist=["get_user"]).get_user(
+        client
+    )
+    items = campaign_panel(access_for(request), open_workspace(programme.root))
+    assert [i.name for i in items] == ["Flu 2025/26: 65 and over"]
+    own = Practice.objects.get(code=programme.own)
+    text = " ".join(items[0].lines)
+    last = campaign.counts[
+        (campaign.counts["reporting_date"] == cd.WEEKS[-1]) & (campaign.counts["org_code"] == own.code)
+    ].iloc[0]
+    assert f"{own.name}: {last.numerator / last.denominator:.1%}" in text and "behind the trajectory" in text
+    page = client.get("/").content.decode()
+    assert "Flu 2025/26: 65 and over" in page and own.name in page
+
+
+# --- the CLI -------------------------------------------------------------------------------------
+
+CAMPAIGN_YAML = """
+name: Flu from a file
+indicator: flu-65
+series: campaign-test
+start: 2025-10-01
+end: 2026-03-31
+target: 0.75
+target_date: 2025-12-31
+status: active
+practice_targets: {PRACTICE: 0.6}
+recipients: [networklead]
+"""
+
+
+def _cli(*args: str):  # noqa: ANN202
+    from typer.testing import CliRunner
+
+    from gpqi.cli import app
+
+    return CliRunner(env={"COLUMNS": "200"}).invoke(app, list(args))
+
+
+def test_cli_create_list_status(programme, campaign, tmp_path):
+    from gpqi.web.campaigns.models import Campaign
+
+    good = tmp_path / "flu.yaml"
+    good.write_text(CAMPAIGN_YAML.replace("PRACTICE", programme.own))
+    result = _cli("campaign", "create", str(good), "-w", str(programme.root))
+    assert result.exit_code == 0, result.output
+    created = Campaign.objects.get(name="Flu from a file")
+    assert created.overrides() == {programme.own: 0.6}
+    assert [u.username for u in created.recipients.all()] == ["networklead"]
+    listed = _cli("campaign", "list", "-w", str(programme.root))
+    assert "Flu from a file" in listed.output and "campaign-test" in listed.output
+    status = _cli("campaign", "status", str(created.pk), "-w", str(programme.root), "--json")
+    assert status.exit_code == 0, status.output
+    data = json.loads(status.output)
+    assert [w["week"] for w in data["weeks"]] == [w.isoformat() for w in cd.WEEKS]
+    frame = campaign.counts
+    shared = frame[~frame["org_code"].isin([programme.suspended, programme.no_agreement])]
+    last = shared[shared["reporting_date"] == cd.WEEKS[-1]]
+    assert data["weeks"][-1]["numerator"] == last["numerator"].sum()
+    # the own practice's override (60%) moves its trajectory down
+    assert programme.own in [b["practice"] for b in data["behind"]]
+    table = _cli("campaign", "status", "--all", "-w", str(programme.root))
+    assert (
+        table.exit_code == 0
+        and "practices behind" in table.output
+        and "Behind the trajectory" in table.output
+    )
+
+
+BAD_FILES = [
+    (("target: 0.75", "target: 75"), "target: Input should be less than or equal to 1"),
+    (("indicator: flu-65", "indicator: flu-99"), "indicator: No indicator 'flu-99'"),
+    (("end: 2026-03-31", "end: 2025-09-01"), "end: The end date must be after the start date"),
+    (("recipients: [networklead]", "recipients: [nobody]"), "recipients: unknown user nobody"),
+    (("status: active", "status: running"), "status: Input should be 'draft', 'active' or 'closed'"),
+    (("series: campaign-test", "series: Campaign Test"), "series: String should match pattern"),
+    (
+        ("name: Flu from a file", "name: 'Flu 2025/26: 65 and over'"),
+        "name: Campaign with this Name already exists",
+    ),
+]
+
+
+def test_cli_create_bad_file_names_the_field(programme, campaign, tmp_path):
+    from gpqi.web.campaigns.models import Campaign
+
+    before = Campaign.objects.count()
+    for change, message in BAD_FILES:  # one database set-up for all the cases
+        bad = tmp_path / "bad.yaml"
+        bad.write_text(CAMPAIGN_YAML.replace("PRACTICE", programme.own).replace(*change))
+        result = _cli("campaign", "create", str(bad), "-w", str(programme.root))
+        assert result.exit_code == 2, (change, result.output)
+        assert str(bad) in result.output and message in " ".join(result.output.split()), result.output
+        assert Campaign.objects.count() == before
