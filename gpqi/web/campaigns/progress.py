@@ -89,6 +89,7 @@ class Progress:
     programme: list[Week]
     practices: list[Standing]  # ranked: best first, redacted last
     programme_disclosed: bool
+    central: bool = False  # the central team's view: every practice is "own", none highlighted
 
     @property
     def latest(self) -> dt.date | None:
@@ -228,6 +229,7 @@ def compute(campaign, access: Access, ws: Workspace) -> Progress:  # noqa: ANN00
         programme=programme,
         practices=standings,
         programme_disclosed=programme_disclosed,
+        central=access.is_central,
     )
 
 

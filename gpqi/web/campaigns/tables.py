@@ -109,5 +109,9 @@ def chart_spec(p: Progress, title: str | None = None, width: int | str = "contai
     ]
     programme = [{"date": w.date, "value": w.value, "expected": w.expected} for w in p.programme]
     return campaign_chart(
-        practices, programme, highlight=[s.label for s in p.own()], title=title, width=width
+        practices,
+        programme,
+        highlight=[] if p.central else [s.label for s in p.own()],
+        title=title,
+        width=width,
     )
