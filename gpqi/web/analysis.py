@@ -8,7 +8,8 @@ Every function here takes an `Access` and returns only what that user may see:
   them, so no derived figure (rate, interval, funnel position) can reveal a suppressed count;
 - network and programme figures recomputed from the visible practices (the engine's roll-ups
   include practices without an agreement, so they are never shown).
-No statistic is computed here: that is gpqi.stats's job.
+No statistic is computed here: that is gpqi.stats's job. Programme-wide parts (the same for
+every user of a class: see `class_key`) are memoised per results version; labels never are.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from gpqi.web import statsapi as stats
+from gpqi import stats
 from gpqi.web.catalogue import IndicatorMeta
 from gpqi.web.permissions import Access
 from gpqi.web.results import ResultsStore
@@ -53,32 +54,6 @@ def disclosed_counts(
     return num, den
 
 
-def visible_frame(ws: Workspace, access: Access, frame: pd.DataFrame) -> pd.DataFrame:
-    """Rows of practices the user may see, with label, own flag and disclosed counts/values.
-    `frame` has org_code, numerator, denominator (and optionally value)."""
-    frame = frame[frame["org_code"].isin(access.shared)].copy()
-    if frame.empty:
-        return frame.assign(label=[], own=[], named=[], redacted=[])
-    codes = frame["org_code"].tolist()
-    own = np.fromiter((c in access.own for c in codes), dtype=bool, count=len(codes))
-    num = frame["numerator"].to_numpy(dtype="float64")
-    den = frame["denominator"].to_numpy(dtype="float64")
-    if (~own).any():
-        dnum, dden = disclosed_counts(ws, num[~own], den[~own])
-        num[~own] = dnum
-        den[~own] = dden
-    frame["numerator"] = num
-    frame["denominator"] = den
-    with np.errstate(invalid="ignore", divide="ignore"):
-        frame["value"] = np.where((den > 0) & ~np.isnan(num), num / den, np.nan)
-    frame["own"] = own
-    frame["redacted"] = np.isnan(num) | np.isnan(den)
-    frame["label"] = [access.label(c) for c in codes]
-    frame["named"] = [access.is_named(c) for c in codes]
-    frame["network_code"] = [access.practices[c].network_code for c in codes]
-    return frame
-
-
 # --- peers ------------------------------------------------------------------------------------
 
 
@@ -99,21 +74,10 @@ def peer_summaries(store: ResultsStore, access: Access, date: dt.date) -> dict[s
         out: dict[str, PeerSummary] = {}
         for ind_id, group in frame.groupby("indicator_id"):
             v = stats.variation(group["value"].to_numpy(dtype="float64"))
-            out[str(ind_id)] = PeerSummary(
-                _f(_get(v, "median")), _f(_get(v, "q1", "p25")), _f(_get(v, "q3", "p75")), int(len(group))
-            )
+            out[str(ind_id)] = PeerSummary(_f(v["median"]), _f(v["q1"]), _f(v["q3"]), int(len(group)))
         return out
 
     return store.memo(("peers", date, hash(access.shared)), compute)
-
-
-def _get(obj: Any, *names: str) -> Any:
-    for name in names:
-        if isinstance(obj, dict) and name in obj:
-            return obj[name]
-        if hasattr(obj, name):
-            return getattr(obj, name)
-    return None
 
 
 def _f(value: Any) -> float | None:
@@ -166,13 +130,15 @@ def practice_indicators(
                 variation, assurance = result.variation, result.assurance
             opp = None
             if meta.target is not None and int(last["denominator"]) > 0:
+                # patients to reach the target: how many more (or, lower is better, fewer)
                 opp = int(
-                    np.asarray(
-                        stats.opportunity(int(last["numerator"]), int(last["denominator"]), meta.target)
-                    ).item()
+                    stats.opportunity(
+                        int(last["numerator"]),
+                        int(last["denominator"]),
+                        meta.target,
+                        higher_is_better=meta.higher_is_better,
+                    )
                 )
-                if not meta.higher_is_better:
-                    opp = None  # "patients to reach target" is defined for higher-is-better measures
             spark = [
                 {"date": d.isoformat(), "value": None if _is_missing(v) else float(v)}
                 for d, v in zip(group["reporting_date"].tail(36), group["value"].tail(36), strict=True)
@@ -463,3 +429,15 @@ def visible_networks(store: ResultsStore, access: Access) -> frozenset[str]:
         ("visible-networks", _shared_key(access)),
         lambda: frozenset(access.practices[p].network_code for p in access.shared),
     )
+
+
+def network_members(store: ResultsStore, access: Access, network_code: str) -> list[str]:
+    """A network's shared practices, sorted (memoised per set of shared practices)."""
+
+    def compute() -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for code in sorted(access.shared):
+            out.setdefault(access.practices[code].network_code, []).append(code)
+        return out
+
+    return store.memo(("network-members", _shared_key(access)), compute).get(network_code, [])

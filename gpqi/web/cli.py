@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import typer
@@ -42,30 +43,82 @@ def _prepare(workspace: Path) -> None:
         console.print(f"[yellow]{exc}[/]")
 
 
-def _serve(host: str, port: int, threads: int) -> None:
+def _serve(host: str, port: int, threads: int, workers: int = 1) -> None:
     from waitress import serve as waitress_serve
 
     from gpqi.web.wsgi import application
 
     console.print(f"Serving on [bold]http://{host}:{port}/[/] (Ctrl+C to stop)")
-    waitress_serve(application, host=host, port=port, threads=threads, ident="gpqi")
+    if workers <= 1:
+        waitress_serve(application, host=host, port=port, threads=threads, ident="gpqi")
+        return
+    _serve_processes(application, host, port, threads, workers)
+
+
+def _serve_processes(application, host: str, port: int, threads: int, workers: int) -> None:  # noqa: ANN001
+    """Pre-fork: one listening socket, `workers` waitress processes accepting on it (the kernel
+    hands each connection to one of them), so pages render on every core instead of one (the
+    GIL). Each process keeps its own results cache connection and memos. Linux/macOS only."""
+    import os
+    import signal
+    import socket
+
+    from django.db import connections
+    from waitress import serve as waitress_serve
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(1024)
+    connections.close_all()  # no database connection may be shared across the fork
+    children: list[int] = []
+    for _ in range(workers):
+        pid = os.fork()
+        if pid == 0:  # a worker: serve until killed
+            try:
+                waitress_serve(application, sockets=[sock], threads=threads, ident="gpqi")
+            finally:
+                os._exit(0)
+        children.append(pid)
+    console.print(f"{workers} server processes: {', '.join(map(str, children))}")
+
+    def stop(_signum: int, _frame: object) -> None:
+        for pid in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    for pid in children:
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, 0)
+    sock.close()
 
 
 def serve(
     workspace: Path = WorkspaceOpt,
     host: str = typer.Option("127.0.0.1", help="Address to listen on."),
     port: int = typer.Option(8000, help="Port to listen on."),
-    threads: int = typer.Option(8, help="Worker threads."),
+    threads: int = typer.Option(8, help="Worker threads (per process)."),
+    workers: int = typer.Option(
+        1,
+        help="Server processes sharing the port (pre-fork, Linux/macOS). Python renders a page on one "
+        "core per process: set this to the number of cores for many concurrent users.",
+    ),
 ) -> None:
-    """Serve the dashboard for a workspace with a production WSGI server (waitress)."""
+    """Serve the dashboard for a workspace with a production WSGI server (waitress; with
+    --workers N, N waitress processes on one listening socket)."""
     from gpqi.workspace import WorkspaceError, open_workspace
 
     try:
         open_workspace(workspace)
     except WorkspaceError as exc:
         raise typer.BadParameter(str(exc), param_hint="--workspace") from exc
+    if workers < 1:
+        raise typer.BadParameter("must be at least 1", param_hint="--workers")
     _prepare(workspace)
-    _serve(host, port, threads)
+    _serve(host, port, threads, workers)
 
 
 def demo(

@@ -234,6 +234,20 @@ class ResultsStore:
             .df()
         )
 
+    def sums_at_date(self, date: dt.date, practice_codes: list[str]) -> pd.DataFrame:
+        """Every indicator's summed numerator and denominator over a group of practices at one
+        date (a network's visible members)."""
+        return (
+            self._cursor()
+            .execute(
+                "SELECT indicator_id, sum(numerator) AS numerator, sum(denominator) AS denominator "
+                "FROM by_indicator WHERE reporting_date = ? AND org_code IN (SELECT unnest(?)) "
+                "GROUP BY indicator_id ORDER BY indicator_id",
+                [date, practice_codes],
+            )
+            .df()
+        )
+
     def list_sizes(self, date: dt.date) -> dict[str, int]:
         """Every practice's list size at a date (memoised: the same for every user)."""
 

@@ -16,8 +16,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
+from gpqi import stats
 from gpqi.web import analysis, sparkline
-from gpqi.web import statsapi as stats
 from gpqi.web.accounts.models import CENTRAL_ROLES, Role
 from gpqi.web.catalogue import IndicatorMeta, catalogue, domain_sort_key, network_targets
 from gpqi.web.dashboard import charts as page_charts
@@ -184,10 +184,21 @@ def _opportunity_table(name: str, caption: str, rows: list[analysis.PracticeIndi
 
 
 def _network_targets_table(c: Ctx, network_code: str) -> Table:
+    from gpqi.web.governance.models import TargetOverride
+
     a = c.access
-    members = [p for p in a.visible() if a.practices[p].network_code == network_code]
-    frame = c.store.all_at_date(c.date)
-    frame = frame[frame["org_code"].isin(members)]
+    members = analysis.network_members(c.store, a, network_code)
+    overrides = dict(
+        TargetOverride.objects.filter(network__code=network_code).values_list("indicator_id", "value")
+    )
+    key = (
+        "network-targets",
+        c.date,
+        network_code,
+        analysis.class_key(a),
+        tuple(sorted(overrides.items())),
+        tuple(sorted((m.id, m.target, m.title, m.higher_is_better) for m in c.catalogue.values())),
+    )
     t = Table(
         "network-targets",
         f"Network {network_code}: combined value against target ({len(members)} practices with an agreement)",
@@ -198,18 +209,31 @@ def _network_targets_table(c: Ctx, network_code: str) -> Table:
             Column("status", "Incentive"),
         ],
     )
-    for ind_id, group in frame.groupby("indicator_id"):
+    t.rows = c.store.memo(key, lambda: _network_target_rows(c, network_code, members, overrides))
+    return t
+
+
+def _network_target_rows(
+    c: Ctx, network_code: str, members: list[str], overrides: dict[str, float]
+) -> list[dict[str, Any]]:
+    """The network's combined raw value for every indicator against its target (the network's
+    own figures: shown only to its lead, see `home`)."""
+    sums = c.store.sums_at_date(c.date, members)
+    rows = []
+    for ind_id, num, den in sums[["indicator_id", "numerator", "denominator"]].itertuples(index=False):
         meta = c.catalogue.get(str(ind_id))
         if meta is None:
             continue
-        target = network_targets(meta.id).get(network_code, meta.target)
-        num, den = int(group["numerator"].sum()), int(group["denominator"].sum())
+        target = overrides.get(meta.id, meta.target)
+        num, den = int(num), int(den)
         value = num / den if den else None
         status = "No target"
         if target is not None and den:
-            inc = _incentive([num], [den], [network_code], target, meta.higher_is_better)
-            status = "Earned" if inc.get(network_code) else "Not earned"
-        t.rows.append(
+            inc = stats.network_incentive(
+                [num], [den], [network_code], target, higher_is_better=meta.higher_is_better
+            )
+            status = "Earned" if bool(inc["achieved"].iloc[0]) else "Not earned"
+        rows.append(
             {
                 "title": meta.title,
                 "_href": reverse("dashboard:network", args=[network_code]) + f"?indicator={meta.id}",
@@ -218,21 +242,8 @@ def _network_targets_table(c: Ctx, network_code: str) -> Table:
                 "status": status,
             }
         )
-    t.rows.sort(key=lambda r: r["title"])
-    return t
-
-
-def _incentive(
-    nums: list[int], dens: list[int], networks: list[str], target: float, higher: bool
-) -> dict[str, bool]:
-    """Whether each network's combined proportion (sum of numerators over sum of denominators)
-    meets the target; for lower-is-better measures, whether it is at or below it."""
-    out: dict[str, bool] = {}
-    for num, den, net in zip(nums, dens, networks, strict=True):
-        if den:
-            value = num / den
-            out[net] = value >= target if higher else value <= target
-    return out
+    rows.sort(key=lambda r: r["title"])
+    return rows
 
 
 def _facilitator_table(c: Ctx) -> Table:
@@ -721,10 +732,10 @@ def _league_links(
 def _focus_series(c: Ctx, a: Access, indicator_id: str, focus: str):  # noqa: ANN202
     if focus.startswith("network:"):
         code = focus[8:]
-        members = [p for p in a.visible() if a.practices[p].network_code == code]
+        members = analysis.network_members(c.store, a, code)
         label = f"Network {code}"
     elif focus == "programme":
-        members = a.visible()
+        members = c.store.memo(("visible", analysis.class_key(a)), a.visible)
         label = "All practices with an agreement"
     else:
         s = c.store.practice_series(focus, indicator_id)
@@ -745,17 +756,41 @@ def _indicator_param(request: HttpRequest, c: Ctx) -> IndicatorMeta:
     return c.catalogue[ind]
 
 
+def _incentives(
+    sums: analysis.NetworkSums, meta: IndicatorMeta, overrides: dict[str, float]
+) -> tuple[list[float | None], list[bool | None]]:
+    """Each network's target (its override, else the indicator's) and whether its combined raw
+    value earns the incentive (gpqi.stats.network_incentive), in the order of `sums.networks`."""
+    targets = [overrides.get(n, meta.target) for n in sums.networks]
+    earned: list[bool | None] = [None] * len(targets)
+    for target in {t for t in targets if t is not None}:
+        idx = [i for i, t in enumerate(targets) if t == target]
+        result = stats.network_incentive(
+            sums.numerator[idx],
+            sums.denominator[idx],
+            [sums.networks[i] for i in idx],
+            target,
+            higher_is_better=meta.higher_is_better,
+        )
+        achieved = dict(zip(result["network"], result["achieved"], strict=True))
+        for i in idx:
+            if sums.denominator[i] > 0:
+                earned[i] = bool(achieved[sums.networks[i]])
+    return targets, earned
+
+
 @with_results
 def networks(request: HttpRequest, c: Ctx) -> HttpResponse:
     """Each network's combined value (visible practices only) against its target."""
     a = c.access
     meta = _indicator_param(request, c)
-    frame = None
-    raw = c.store.at_date(meta.id, c.date)
-    raw = raw[raw["org_code"].isin(a.shared)]
-    raw = raw.assign(network=raw["org_code"].map(lambda p: a.practices[p].network_code))
-    sums = raw.groupby("network")[["numerator", "denominator"]].sum()
+    sums = analysis.network_sums(c.ws, c.store, a, meta.id, c.date)
     overrides = network_targets(meta.id)
+    targets, earned = c.store.memo(
+        ("incentives", meta.id, c.date, meta.target, meta.higher_is_better, analysis.class_key(a))
+        + tuple(sorted(overrides.items())),
+        lambda: _incentives(sums, meta, overrides),
+    )
     page = Page("Networks")
     t = page.add_table(
         Table(
@@ -772,35 +807,33 @@ def networks(request: HttpRequest, c: Ctx) -> HttpResponse:
             ],
         )
     )
-    counts = raw.groupby("network").size()
-    own_nets = {net for net in sums.index if a.is_central or net == a.home_network}
-    nums = sums["numerator"].to_numpy(dtype="float64")
-    dens = sums["denominator"].to_numpy(dtype="float64")
-    dnums, ddens = analysis.disclosed_counts(c.ws, nums, dens)
-    for i, net in enumerate(sums.index):
-        num, den = int(nums[i]), int(dens[i])
-        target = overrides.get(str(net), meta.target)
-        earned = None
-        if target is not None and den:
-            earned = _incentive([num], [den], [str(net)], target, meta.higher_is_better).get(str(net))
-        dnum, dden = (float(num), float(den)) if net in own_nets else (float(dnums[i]), float(ddens[i]))
-        value = dnum / dden if dden and not np.isnan(dnum) and not np.isnan(dden) else None
-        t.rows.append(
-            {
-                "network": str(net),
-                "_href": reverse("dashboard:network", args=[net]) + f"?indicator={meta.id}",
-                "practices": int(counts[net]),
-                "numerator": None if np.isnan(dnum) else dnum,
-                "numerator_note": "suppressed",
-                "denominator": None if np.isnan(dden) else dden,
-                "denominator_note": "suppressed",
-                "value": value,
-                "target": target,
-                "status": "No target" if earned is None else ("Earned" if earned else "Not earned"),
-                "_class": "gpqi-own" if net == a.home_network else "",
-            }
-        )
-    del frame
+
+    def row(i: int) -> dict[str, Any]:
+        net = sums.networks[i]
+        own = a.is_central or net == a.home_network  # a network's own users see its raw sums
+        num = sums.numerator[i] if own else sums.disclosed_numerator[i]
+        den = sums.denominator[i] if own else sums.disclosed_denominator[i]
+        value = num / den if den and not np.isnan(num) and not np.isnan(den) else None
+        return {
+            "network": net,
+            "_href": reverse("dashboard:network", args=[net]) + f"?indicator={meta.id}",
+            "practices": int(sums.practices[i]),
+            "numerator": None if np.isnan(num) else float(num),
+            "numerator_note": "suppressed",
+            "denominator": None if np.isnan(den) else float(den),
+            "denominator_note": "suppressed",
+            "value": value,
+            "target": targets[i],
+            "status": "No target" if earned[i] is None else ("Earned" if earned[i] else "Not earned"),
+            "_class": "gpqi-own" if net == a.home_network else "",
+        }
+
+    n = len(sums.networks)
+    shown = list(range(min(n, t.display_limit)))
+    if a.home_network in sums.networks:
+        home = sums.networks.index(a.home_network)
+        shown = ([home] if home not in shown else []) + shown
+    t.set_rows([row(i) for i in shown], total=n, every=lambda: [row(i) for i in range(n)])
     return respond(
         request, "dashboard/networks.jinja", page, {"meta": meta, "catalogue": c.catalogue, "date": c.date}
     )
@@ -809,11 +842,12 @@ def networks(request: HttpRequest, c: Ctx) -> HttpResponse:
 @with_results
 def network(request: HttpRequest, c: Ctx, code: str) -> HttpResponse:
     a = c.access
-    if not a.may_view_network(code):
+    if code not in analysis.visible_networks(c.store, a):
         raise Http404("No such network")
     meta = _indicator_param(request, c)
-    frame = analysis.visible_frame(c.ws, a, c.store.at_date(meta.id, c.date))
-    frame = frame[frame["network_code"] == code].sort_values("label")
+    frame, _ = analysis.indicator_frame(c.ws, c.store, a, meta.id, c.date)
+    frame = frame[frame["network_code"] == code]
+    frame = frame.assign(label=analysis.labels(a, frame["org_code"])).sort_values("label")
     page = Page(f"Network {code}")
     t = page.add_table(
         Table(
