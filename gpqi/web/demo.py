@@ -43,14 +43,19 @@ def _pipeline_available() -> tuple[bool, str]:
 def build_data(root: Path, say: Callable[[str], None]) -> Workspace:
     """Build the demo workspace's data unless it already has results."""
     ws = init_workspace(root, name="Demo quality programme")
+    from gpqi.web.campaigns.demo import build_series  # the flu campaign's weekly series
+
     if ws.results_path.exists():
         say(f"Using the results already in {root}")
+        build_series(ws, say)
         return ws
     ok, why = _pipeline_available()
     if ok:
         from gpqi.web.demo_pipeline import build_with_pipeline
 
-        return build_with_pipeline(ws, say)
+        build_with_pipeline(ws, say)
+        build_series(ws, say)
+        return ws
     say(f"The full pipeline is not available ({why}); synthesising results only for the demo.")
     from gpqi.synth.results_only import ResultsOnlyConfig, write_results_only
 
@@ -125,4 +130,7 @@ def setup_governance(ws: Workspace) -> list[DemoLogin]:
                 )
         logins.append(DemoLogin(username, role.label, text))
     del networks
+    from gpqi.web.campaigns.demo import setup_campaign
+
+    setup_campaign()
     return logins

@@ -1,0 +1,70 @@
+"""The demo's campaign: "Flu 2025/26: 65 and over", active, with weekly results.
+
+- The weekly series: `gpqi run --indicators flu-65 --series campaign-flu-2025
+  --dates weekly:2025-09-07..2026-03-29` (each Sunday, the week ending; a no-op when already
+  computed for the snapshot). flu-65 counts vaccinations since 1 September, so each week's figure
+  is the season's cumulative uptake on that day.
+- The campaign: 1 September 2025 (the start of the flu season in the indicator) to 31 March
+  2026; target 75%, the WHO coverage goal for people aged 65 and over that England has long used
+  as its flu ambition for this cohort (the flu-65 library target); reached by 28 February 2026,
+  the end of UKHSA's GP-patient uptake collection for the season (its published figures run
+  1 September to the end of February), so the trajectory ends where the national figure is
+  measured.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from gpqi.workspace import Workspace
+
+SERIES = "campaign-flu-2025"
+WEEKS = "weekly:2025-09-07..2026-03-29"
+NAME = "Flu 2025/26: 65 and over"
+RECIPIENTS = ("networklead", "manager", "clinician", "facilitator")
+TIP = (
+    "Practices ahead of the trajectory phone everyone aged 75 and over who has not booked, "
+    "and offer flu vaccination at every appointment, including telephone reviews."
+)
+
+
+def build_series(ws: Workspace, say: Callable[[str], None]) -> None:
+    """Compute (or reuse) the campaign's weekly series from the current snapshot."""
+    from gpqi.engine import run
+
+    if ws.current_snapshot_id() is None:
+        say("No snapshot (results-only demo): the flu campaign has no weekly series")
+        return
+    outcome = run(ws, ["flu-65"], dates=WEEKS, series=SERIES)
+    if outcome.computed:
+        say(f"Weekly flu series computed: {outcome.info['timings_seconds']['total']:.1f} s")
+
+
+def setup_campaign() -> None:
+    """Create the demo campaign once (later edits in the app are kept), with its recipients."""
+    from django.contrib.auth.models import User
+
+    from gpqi.web.campaigns.models import Campaign
+
+    campaign, created = Campaign.objects.get_or_create(
+        name=NAME,
+        defaults={
+            "indicator_id": "flu-65",
+            "series": SERIES,
+            "start": dt.date(2025, 9, 1),
+            "end": dt.date(2026, 3, 31),
+            "target": 0.75,
+            "target_date": dt.date(2026, 2, 28),
+            "target_source": "WHO coverage goal for people aged 65 and over (75%), England's flu ambition",
+            "status": Campaign.ACTIVE,
+            "tip": TIP,
+        },
+    )
+    if created:
+        users = list(User.objects.filter(username__in=RECIPIENTS))
+        for user in users:
+            if not user.email:
+                user.email = f"{user.username}@example.org"  # reserved for examples (RFC 2606)
+                user.save(update_fields=["email"])
+        campaign.recipients.set(users)
