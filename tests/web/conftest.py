@@ -62,6 +62,9 @@ def programme(db, settings, workspace_root: Path) -> Programme:  # noqa: ANN001
     from gpqi.workspace import open_workspace
 
     settings.WORKSPACE = workspace_root
+    # A production password hash takes ~0.7 s on purpose; seven users and a login per test made
+    # most of the web tests' time. Tests hash with MD5 (never used outside tests).
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     sync_organisations(open_workspace(workspace_root))
     codes = list(Practice.objects.order_by("code").values_list("code", flat=True))
     own, suspended, no_agreement, named_peer, anonymous_peer = (
