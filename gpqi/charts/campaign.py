@@ -1,7 +1,7 @@
 """A campaign's cumulative uptake week by week: every practice shown as a thin grey line, the
-user's own practices (`highlight`) as thick red lines with dots, the programme total in dark blue
-and the target trajectory as a dashed line that rises to the target and levels off (the rule is
-in gpqi.web.campaigns.trajectory; this builder only draws what it is given)."""
+user's own practices (`highlight`) as thick red lines with dots, and on top of them the programme
+total in dark blue and the target trajectory as a dashed line that rises to the target and levels
+off (the rule is in gpqi.web.campaigns.trajectory; this builder only draws what it is given)."""
 
 from __future__ import annotations
 
@@ -95,26 +95,6 @@ def campaign_chart(
                 },
             },
             {
-                "data": {"values": records(lines, ["date", "value", "series"])},
-                "mark": {"type": "line", "strokeWidth": 2.5},
-                "encoding": {
-                    "x": x,
-                    "y": y,
-                    "color": {"field": "series", "type": "nominal", "title": None, "scale": scale},
-                    "strokeDash": {
-                        "field": "series",
-                        "type": "nominal",
-                        "scale": {"domain": [PROGRAMME, TRAJECTORY], "range": [[1, 0], [6, 4]]},
-                        "legend": None,
-                    },
-                    "tooltip": [
-                        {"field": "series", "title": "Line"},
-                        {"field": "date", "type": "temporal", "format": "%d %b %Y", "title": "Week"},
-                        {"field": "value", "type": "quantitative", "format": value_format, "title": "Uptake"},
-                    ],
-                },
-            },
-            {
                 "data": {
                     "values": records(
                         prac[prac["group"] == "Your practice"], ["date", "label", "value", "group"]
@@ -132,6 +112,26 @@ def campaign_chart(
                     "color": {"field": "group", "type": "nominal", "title": None, "scale": scale},
                     "tooltip": [
                         {"field": "label", "title": "Practice"},
+                        {"field": "date", "type": "temporal", "format": "%d %b %Y", "title": "Week"},
+                        {"field": "value", "type": "quantitative", "format": value_format, "title": "Uptake"},
+                    ],
+                },
+            },
+            {
+                "data": {"values": records(lines, ["date", "value", "series"])},
+                "mark": {"type": "line", "strokeWidth": 2.5},
+                "encoding": {
+                    "x": x,
+                    "y": y,
+                    "color": {"field": "series", "type": "nominal", "title": None, "scale": scale},
+                    "strokeDash": {
+                        "field": "series",
+                        "type": "nominal",
+                        "scale": {"domain": [PROGRAMME, TRAJECTORY], "range": [[1, 0], [6, 4]]},
+                        "legend": None,
+                    },
+                    "tooltip": [
+                        {"field": "series", "title": "Line"},
                         {"field": "date", "type": "temporal", "format": "%d %b %Y", "title": "Week"},
                         {"field": "value", "type": "quantitative", "format": value_format, "title": "Uptake"},
                     ],

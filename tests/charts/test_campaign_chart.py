@@ -25,7 +25,7 @@ def test_campaign_chart_layers_and_description(check_spec):
     practices, programme = _data()
     spec = campaign_chart(practices, programme, highlight="Your Surgery", title="Flu 65+")
     check_spec(spec)
-    others, lines, own = spec["layer"]
+    others, own, lines = spec["layer"]  # programme and trajectory on top
     assert {r["label"] for r in others["data"]["values"]} == {"Practice A", "Practice B"}
     assert {r["label"] for r in own["data"]["values"]} == {"Your Surgery"}
     assert len(own["data"]["values"]) == 4 and own["mark"]["point"]
