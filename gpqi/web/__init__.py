@@ -9,6 +9,8 @@ Layout (apps are Django apps; each owns its models, views, templates and URLs):
     accounts/        users' roles and scopes, login/logout/password change
     governance/      practices, networks, agreements, pseudonyms, targets (synced from snapshots)
     dashboard/       the comparative pages and their CSV/XLSX/PNG/SVG downloads
+    worklists/       patient worklists for direct care (own practice, direct-care roles only)
+    audit/           the append-only audit log of patient-level data and the IG lead's page
     navigation.py    the header navigation; later apps (worklists, campaigns, audit) add items
 """
 
