@@ -156,7 +156,7 @@ def test_send_newsletter_over_smtp(programme, campaign, recipients, smtp):
     assert f"({total['numerator'].sum():,} of {total['denominator'].sum():,})" in analyst["text"]
 
 
-def test_review_copies_and_bad_addresses(programme, campaign, recipients, smtp, tmp_path):
+def test_review_copies_and_bad_addresses(programme, campaign, recipients, smtp, settings, tmp_path):
     out = tmp_path / "review"
     result = _cli(
         "newsletter",
@@ -186,5 +186,8 @@ def test_review_copies_and_bad_addresses(programme, campaign, recipients, smtp, 
     )
     assert unknown.exit_code == 2 and "no active user has this address" in unknown.output
     assert not smtp.messages
+    settings.EMAIL_PORT = _free_port()  # nothing listens there: a clear failure, exit status 1
+    refused = _cli("newsletter", "--campaign", str(campaign.campaign.pk), "--send", "-w", str(programme.root))
+    assert refused.exit_code == 1 and f"port {settings.EMAIL_PORT}" in " ".join(refused.output.split())
     missing = _cli("newsletter", "--campaign", "9999", "-w", str(programme.root))
     assert missing.exit_code == 2 and "no campaign 9999" in missing.output
