@@ -315,8 +315,9 @@ def indicator_frame(
         value = np.where((den > 0) & ~np.isnan(num), num / den, np.nan)
     frame = pd.DataFrame(
         {
-            "org_code": base.codes,
-            "network_code": base.networks,
+            # object dtype: pandas would otherwise copy thousands of codes into Arrow strings
+            "org_code": pd.Series(base.codes, dtype=object),
+            "network_code": pd.Series(base.networks, dtype=object),
             "numerator": num,
             "denominator": den,
             "value": value,

@@ -28,7 +28,7 @@ from gpqi.web.tables import Column, Table
 from gpqi.web.ws import workspace
 from gpqi.workspace import Workspace, WorkspaceError
 
-LEAGUE_PAGE_ROWS = 100  # league table rows per page (every row is in the downloads)
+LEAGUE_PAGE_ROWS = 50  # league table rows per page (every row is in the downloads)
 PICKER_LIMIT = 200  # longer lists of practices or networks get a code box instead of a select
 
 MDC_LABELS = {
