@@ -142,6 +142,10 @@ def test_downloads_and_draft_visibility(login, campaign):
     analyst = login("analyst")
     assert analyst.get(draft).status_code == 200
     assert "Draft campaign" in analyst.get("/campaigns/").content.decode()
+    admin = login("admin")  # the admin pages: list, change form with its practice-target inline
+    assert "Draft campaign" in admin.get("/admin/campaigns/campaign/").content.decode()
+    change = admin.get(f"/admin/campaigns/campaign/{campaign.campaign.pk}/change/")
+    assert change.status_code == 200 and "practice_targets-TOTAL_FORMS" in change.content.decode()
 
 
 def test_page_without_series_explains(login, campaign):

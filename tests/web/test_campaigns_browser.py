@@ -23,6 +23,9 @@ def test_network_lead_follows_the_campaign(transactional_db, live_server, progra
     page.fill("#id_password", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_load_state("networkidle")
+    assert "Flu 2025/26: 65 and over" in page.locator("main").inner_text()  # the home page's campaign panel
+    problems = _axe(page)
+    assert not problems, [(v["id"], v["help"]) for v in problems]
     page.goto("/campaigns/")
     page.click(f"a[href='/campaigns/{campaign.campaign.pk}/']")
     page.wait_for_load_state("networkidle")
