@@ -103,3 +103,22 @@ def test_network_page_sums_visible_practices(login, programme):
     row = body[programme.network]
     assert int(row[header.index("Numerator")]) == num
     assert int(row[header.index("Denominator")]) == den
+
+
+def test_indicator_charts_come_from_the_shared_builders(login, programme):
+    import json
+    import re
+
+    content = login("clinician").get(reverse("dashboard:indicator", args=["hyp-bp-79"])).content.decode()
+    kinds = {
+        name: json.loads(spec)["usermeta"]["gpqi"]["chart"]
+        for name, spec in re.findall(
+            r'<script type="application/json" id="spec-([a-z]+)">(.*?)</script>', content, re.S
+        )
+    }
+    assert kinds == {
+        "funnel": "funnel",
+        "caterpillar": "caterpillar",
+        "distribution": "distribution",
+        "trend": "spc",
+    }
