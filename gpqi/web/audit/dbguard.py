@@ -61,7 +61,7 @@ def remove(connection: Any) -> None:
 
 
 def installed(connection: Any) -> bool:
-    """Whether the triggers are in place (used by tests and `gpqi` checks)."""
+    """Whether the triggers are in place (a migration that rebuilds the table would drop them)."""
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
             cursor.execute(
