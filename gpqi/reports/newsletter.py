@@ -23,6 +23,9 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from gpqi.workspace import Workspace
 
 TOP = 5  # top performers listed
+# Top performers need at least this many eligible people (as shown): with fewer, rounding to 5
+# alone can turn 18 of 21 into "100%", and one person moves the rate by several points.
+TOP_MIN_ELIGIBLE = 50
 CHART_CID = "campaign-chart"
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -97,7 +100,8 @@ def build(campaign, user, ws: Workspace, service_name: str | None = None) -> New
         "p": progress,
         "latest": latest,
         "week": latest.date.strftime("%d %B %Y"),
-        "top": progress.ranked[:TOP],
+        "top": [s for s in progress.ranked if (s.denominator or 0) >= TOP_MIN_ELIGIBLE][:TOP],
+        "top_min": TOP_MIN_ELIGIBLE,
         "own": own,
         "own_lines": [position_line(s, progress) for s in own],
         "central": access.is_central,

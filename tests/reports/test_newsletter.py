@@ -140,6 +140,7 @@ def test_send_newsletter_over_smtp(programme, campaign, recipients, smtp):
     positions = re.findall(r"^- (.+?): ", manager["text"], flags=re.M)
     assert positions == [own.name]  # the manager's position list holds their practice only
     top = re.findall(r"^\d+\. (.+?): ", manager["text"], flags=re.M)
+    assert anon.pseudonym not in top  # 12 eligible: below the top performers' minimum
     assert len(top) == 5 and all(
         label == named.name or label.startswith("Practice ") or label == own.name for label in top
     )
