@@ -82,6 +82,77 @@ def funnel(
     return _container(spec)
 
 
+def funnel_binned(
+    base: dict[str, Any],
+    focus: pd.DataFrame,
+    limits: pd.DataFrame,
+    target: float,
+    method: str,
+    tau2: float,
+    meta: IndicatorMeta,
+    highlight: list[str],
+    binned: tuple[int, int, int],
+) -> dict[str, Any]:
+    """The funnel at national scale without rebuilding the programme's part on every request:
+    `base` is `funnel(bins)` built once per class view (no labels but "N practices"); the focus
+    practices are drawn by the same builder with the same `limits`, and their rows are added to
+    the base's point layers."""
+    mine = charts.funnel_chart(
+        focus.rename(columns={"value": "proportion"})[FUNNEL_COLUMNS],
+        target=target,
+        method=method,
+        tau2=tau2,
+        limits=limits.iloc[:1],  # its limit lines are replaced by the base's: skip drawing them
+        highlight=highlight,
+        higher_is_better=meta.higher_is_better,
+        title=None,
+        y_title="Value",
+    )
+    spec = _with_base_rows(base, mine)
+    n, above, below = binned
+    spec["description"] = (
+        f"Funnel plot of {meta.title}: {n:,} practices by denominator and proportion with 95% and 99.8% "
+        f"control limits around {target:.1%}; {above:,} above and {below:,} below the 99.8% limits. "
+        "Practices are drawn in bins of similar denominator and value (each point's label says how many "
+        "practices it holds); yours are drawn as themselves."
+    )
+    return _container(spec)
+
+
+def funnel_base(
+    bins: pd.DataFrame, limits: pd.DataFrame, target: float, method: str, tau2: float, meta: IndicatorMeta
+) -> dict[str, Any]:
+    """The programme's part of a binned funnel (memoised per class view by the caller)."""
+    return charts.funnel_chart(
+        bins.rename(columns={"value": "proportion"})[FUNNEL_COLUMNS],
+        target=target,
+        method=method,
+        tau2=tau2,
+        limits=limits,
+        highlight=[],
+        higher_is_better=meta.higher_is_better,
+        title=None,
+        y_title="Value",
+    )
+
+
+def _with_base_rows(base: dict[str, Any], mine: dict[str, Any]) -> dict[str, Any]:
+    """`mine` (a spec of the focus rows) with `base`'s rows added to every layer of labelled
+    rows; other data layers (limit lines, the comparator) are the base's."""
+    out = dict(mine)
+    layers = []
+    for b, m in zip(base["layer"], mine["layer"], strict=True):
+        rows_b = b.get("data", {}).get("values")
+        rows_m = m.get("data", {}).get("values")
+        if rows_b is None or rows_m is None:
+            layers.append(m)
+            continue
+        labelled = any("label" in r for r in (rows_b[:1] + rows_m[:1]))
+        layers.append({**m, "data": {"values": rows_b + rows_m if labelled else rows_b}})
+    out["layer"] = layers
+    return out
+
+
 def funnel_bins(shown: pd.DataFrame) -> pd.DataFrame:
     """Every practice of a class view (denominator, value, outlier_95, outlier_998; no labels)
     put into bins by funnel status, log denominator and value: one row per bin, labelled with

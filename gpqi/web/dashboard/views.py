@@ -17,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from gpqi import stats
+from gpqi.charts.funnel import limit_grid as funnel_limit_grid
 from gpqi.web import analysis, sparkline
 from gpqi.web.accounts.models import CENTRAL_ROLES, Role
 from gpqi.web.catalogue import IndicatorMeta, catalogue, domain_sort_key, network_targets
@@ -494,19 +495,26 @@ def indicator(request: HttpRequest, c: Ctx, indicator_id: str) -> HttpResponse:
         return f[~f["redacted"] & (f["denominator"] > 0)]
 
     if big:
-        bins = c.store.memo_large(
-            ("funnel-bins", indicator_id, date, method, ckey),
-            lambda: page_charts.funnel_bins(class_shown(date, method)),
-        )
-        points = pd.concat([bins, focus_rows[bins.columns]], ignore_index=True)
+
+        def base_funnel() -> tuple[dict[str, Any], pd.DataFrame]:
+            class_rows = class_shown(date, method)
+            grid = funnel_limit_grid(class_rows["denominator"].to_numpy(dtype="float64"))
+            limits = stats.funnel_limits(grid, target, method, tau2)
+            bins = page_charts.funnel_bins(class_rows)
+            return page_charts.funnel_base(bins, limits, target, method, tau2, meta), limits
+
+        base, limits = c.store.memo_large(("funnel-base", indicator_id, date, method, ckey), base_funnel)
         outl = shown["outlier_998"]
         binned = (len(shown), int((outl == "high").sum()), int((outl == "low").sum()))
+        spec = page_charts.funnel_binned(
+            base, focus_rows, limits, target, method, tau2, meta, highlight, binned
+        )
     else:
-        points, binned = shown, None
+        spec = page_charts.funnel(shown, target, method, tau2, meta, highlight)
     page.add_chart(
         "funnel",
         f"Funnel plot at {date:%B %Y} ({'overdispersion-adjusted' if method == 'spiegelhalter' else 'Wilson'} limits)",
-        page_charts.funnel(points, target, method, tau2, meta, highlight, binned),
+        spec,
     )
 
     order = shown.sort_values("value", ascending=not meta.higher_is_better, kind="stable")
