@@ -29,12 +29,12 @@ from gpqi.web.ws import workspace
 
 PAGE_SIZE = 100
 TABLE_NAME = "worklist"
-SORT_LABELS = {
+SORT_LABELS = {  # the default (reason) first, so an untouched form shows what is applied
+    "reason": "Why",
     "name": "Name",
     "nhs_number": "NHS number",
     "date_of_birth": "Date of birth",
     "age": "Age",
-    "reason": "Why",
     "last_date": "Last recorded",
     "last_value": "Last value",
 }
