@@ -442,3 +442,37 @@ def network_members(store: ResultsStore, access: Access, network_code: str) -> l
         return out
 
     return store.memo(("network-members", _shared_key(access)), compute).get(network_code, [])
+
+
+TREND_MONTHS = 36  # dates in the trend against peer deciles
+
+
+def peer_deciles(store: ResultsStore, ws: Workspace, access: Access, indicator_id: str) -> pd.DataFrame:
+    """The 10th to 90th percentiles (gpqi.stats.deciles) of shared practices' values at each of
+    the last TREND_MONTHS dates, from the class view's counts (disclosed unless central).
+    Columns date, percentile, value. Memoised per class view."""
+    disclosed = not sees_all_raw(access)
+
+    def compute() -> pd.DataFrame:
+        dates = store.dates()[-TREND_MONTHS:]
+        if not dates:
+            return pd.DataFrame(columns=["date", "percentile", "value"])
+        f = store.indicator_since(indicator_id, dates[0])
+        f = f[f["org_code"].isin(access.shared)]
+        num = f["numerator"].to_numpy(dtype="float64")
+        den = f["denominator"].to_numpy(dtype="float64")
+        if disclosed:
+            num, den = disclosed_counts(ws, num, den)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            value = np.where((den > 0) & ~np.isnan(num), num / den, np.nan)
+        frame = pd.DataFrame({"date": pd.to_datetime(f["reporting_date"]).to_numpy(), "value": value})
+        rows = []
+        for d, group in frame.groupby("date", sort=True):
+            dec = stats.deciles(group["value"].to_numpy())
+            rows += [
+                {"date": d.date().isoformat(), "percentile": int(p), "value": float(v)}
+                for p, v in dec.items()
+            ]
+        return pd.DataFrame(rows, columns=["date", "percentile", "value"])
+
+    return store.memo_large(("deciles", indicator_id, disclosed, _shared_key(access)), compute)

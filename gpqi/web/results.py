@@ -234,6 +234,18 @@ class ResultsStore:
             .df()
         )
 
+    def indicator_since(self, indicator_id: str, first: dt.date) -> pd.DataFrame:
+        """Every practice's counts for one indicator at every date from `first` on."""
+        return (
+            self._cursor()
+            .execute(
+                "SELECT org_code, reporting_date, numerator, denominator FROM by_indicator "
+                "WHERE indicator_id = ? AND reporting_date >= ?",
+                [indicator_id, first],
+            )
+            .df()
+        )
+
     def sums_at_date(self, date: dt.date, practice_codes: list[str]) -> pd.DataFrame:
         """Every indicator's summed numerator and denominator over a group of practices at one
         date (a network's visible members)."""

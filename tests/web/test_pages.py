@@ -121,4 +121,5 @@ def test_indicator_charts_come_from_the_shared_builders(login, programme):
         "caterpillar": "caterpillar",
         "distribution": "distribution",
         "trend": "spc",
+        "peers": "trend",
     }

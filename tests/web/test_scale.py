@@ -144,3 +144,22 @@ def test_networks_page_own_network_raw_others_disclosed(login, programme):
             assert (float(rows[net]["Numerator"]), float(rows[net]["Denominator"])) == pytest.approx(want), (
                 net
             )
+
+
+def test_trend_against_peer_deciles_uses_disclosed_counts(login, programme):
+    from gpqi.web.governance.models import Agreement
+
+    raw = _latest(programme)
+    shared = set(Agreement.objects.filter(status=Agreement.ACTIVE).values_list("practice__code", flat=True))
+    num, den = (np.array([raw[c][i] for c in sorted(raw) if c in shared], dtype="float64") for i in (0, 1))
+    num, den = disclose(num), disclose(den)
+    ok = ~np.isnan(num) & ~np.isnan(den) & (den > 0)
+    expected = np.percentile(num[ok] / den[ok], [10, 50, 90])
+    content = login("clinician").get(reverse("dashboard:indicator", args=[INDICATOR])).content
+    spec = _spec(content, "peers")
+    rows = next(
+        layer["data"]["values"] for layer in spec["layer"] if "percentile" in layer["data"]["values"][0]
+    )
+    latest = max(r["date"] for r in rows)
+    got = {r["percentile"]: r["value"] for r in rows if r["date"] == latest}
+    assert [got[10], got[50], got[90]] == pytest.approx(list(expected))

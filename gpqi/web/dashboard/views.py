@@ -683,6 +683,21 @@ def indicator(request: HttpRequest, c: Ctx, indicator_id: str) -> HttpResponse:
                     "point_type": _mdc(r["point_type"]),
                 }
             )
+        if not focus.startswith("network:") and focus != "programme":
+            dec = analysis.peer_deciles(c.store, c.ws, a, indicator_id)
+            recent = series.tail(analysis.TREND_MONTHS)
+            own = pd.DataFrame(
+                {
+                    "date": [d.isoformat() for d in recent["reporting_date"]],
+                    "value": recent["value"].to_numpy(),
+                }
+            )
+            if len(dec):
+                page.add_chart(
+                    "peers",
+                    f"{focus_label} against the deciles of practices with an agreement",
+                    page_charts.trend(own, dec, focus_label, meta),
+                )
         ctx_spc = {
             "variation": _mdc(spc.variation),
             "assurance": _mdc(spc.assurance) if spc.assurance else "No target",
