@@ -580,45 +580,61 @@ def indicator(request: HttpRequest, c: Ctx, indicator_id: str) -> HttpResponse:
         page_charts.caterpillar(on_page if pages > 1 else order, meta, highlight, target),
     )
 
-    then_shown = then[~then["redacted"] & (then["denominator"] > 0)]
-    parts = []
-    for d, f in ((compare, then_shown), (date, shown)):
-        period = d.strftime("%b %Y")
-        sizes = c.store.list_sizes(d)
-        mine = f[f["focus"]]
-        mine = pd.DataFrame(
-            {
-                "label": analysis.labels(a, mine["org_code"]),
-                "period": period,
-                "value": mine["value"].to_numpy(),
-                "size": [sizes.get(code, 0) for code in mine["org_code"]],
-            }
-        )
-        if big:
-
-            def groups(d: dt.date = d, period: str = period, sizes: dict[str, int] = sizes) -> pd.DataFrame:
-                g = class_shown(d, None)
-                size = np.array([sizes.get(code, 0) for code in g["org_code"].to_numpy(dtype=object)])
-                return page_charts.distribution_groups(g["value"].to_numpy(dtype="float64"), size, period)
-
-            parts.append(c.store.memo_large(("distribution", indicator_id, d, ckey), groups))
-            parts.append(mine)
-        else:
-            codes = f["org_code"].to_numpy(dtype=object)
-            parts.append(
-                pd.DataFrame(
-                    {
-                        "label": analysis.labels(a, codes),
-                        "period": period,
-                        "value": f["value"].to_numpy(),
-                        "size": [sizes.get(code, 0) for code in codes],
-                    }
-                )
+    def build_distribution() -> dict[str, Any]:
+        then_shown = then[~then["redacted"] & (then["denominator"] > 0)]
+        parts = []
+        for d, f in ((compare, then_shown), (date, shown)):
+            period = d.strftime("%b %Y")
+            sizes = c.store.list_sizes(d)
+            mine = f[f["focus"]]
+            mine = pd.DataFrame(
+                {
+                    "label": analysis.labels(a, mine["org_code"]),
+                    "period": period,
+                    "value": mine["value"].to_numpy(),
+                    "size": [sizes.get(code, 0) for code in mine["org_code"]],
+                }
             )
+            if big:
+
+                def groups(
+                    d: dt.date = d, period: str = period, sizes: dict[str, int] = sizes
+                ) -> pd.DataFrame:
+                    g = class_shown(d, None)
+                    size = np.array([sizes.get(code, 0) for code in g["org_code"].to_numpy(dtype=object)])
+                    return page_charts.distribution_groups(g["value"].to_numpy(dtype="float64"), size, period)
+
+                parts.append(c.store.memo_large(("distribution", indicator_id, d, ckey), groups))
+                parts.append(mine)
+            else:
+                codes = f["org_code"].to_numpy(dtype=object)
+                parts.append(
+                    pd.DataFrame(
+                        {
+                            "label": analysis.labels(a, codes),
+                            "period": period,
+                            "value": f["value"].to_numpy(),
+                            "size": [sizes.get(code, 0) for code in codes],
+                        }
+                    )
+                )
+        return page_charts.distribution(parts, meta, highlight, aggregated=big)
+
+    # At scale the spec depends only on the class view and the focus practices (their own users
+    # see them named and raw), so it is memoised on exactly those.
+    dist_key = (
+        "distribution-spec",
+        indicator_id,
+        date,
+        compare,
+        ckey,
+        tuple(sorted(focus_codes)),
+        tuple(highlight),
+    )
     page.add_chart(
         "distribution",
         f"Practices at {compare:%B %Y} and {date:%B %Y}, sized by list size",
-        page_charts.distribution(parts, meta, highlight, aggregated=big),
+        c.store.memo_large(dist_key, build_distribution) if big else build_distribution(),
     )
 
     var_table = page.add_table(
@@ -647,17 +663,35 @@ def indicator(request: HttpRequest, c: Ctx, indicator_id: str) -> HttpResponse:
     series, focus_label = _focus_series(c, a, indicator_id, focus)
     spc_rows = []
     if len(series) >= 2:
-        spc = stats.spc(
-            series["value"].to_numpy(dtype="float64"), improvement=meta.improvement, target=meta.target
+        practice_focus = not focus.startswith("network:") and focus != "programme"
+        # The focus's charts are the same for every user who may ask for that focus with the same
+        # view of its counts (a practice's own users; a group's members all own, or not): memoise.
+        if practice_focus:
+            members_own = True
+        else:
+            members = (
+                analysis.network_members(c.store, a, focus[8:]) if focus.startswith("network:") else a.shared
+            )
+            members_own = all(m in a.own for m in members)  # as analysis.group_series decides
+        key = (
+            "focus-view",
+            indicator_id,
+            focus,
+            focus_label,
+            meta.title,
+            meta.improvement,
+            meta.target,
+            analysis.class_key(a),
+            members_own,
         )
-        tbl = spc.table.reset_index(drop=True)
-        tbl["reporting_date"] = series["reporting_date"].to_list()
+        view = c.store.memo_large(
+            key, lambda: _focus_view(c, a, indicator_id, meta, series, focus_label, practice_focus)
+        )
+        spc = view["spc"]
+        spc_rows = view["table"]
         page.add_chart(
-            "trend",
-            f"{focus_label}: trend with statistical process control limits",
-            page_charts.spc(spc, tbl["reporting_date"].to_list(), meta, focus_label),
+            "trend", f"{focus_label}: trend with statistical process control limits", view["spc_spec"]
         )
-        spc_rows = tbl
         st = page.add_table(
             Table(
                 "trend",
@@ -672,32 +706,13 @@ def indicator(request: HttpRequest, c: Ctx, indicator_id: str) -> HttpResponse:
                 ],
             )
         )
-        for _, r in tbl.iterrows():
-            st.rows.append(
-                {
-                    "date": r["reporting_date"].isoformat(),
-                    "value": r["value"],
-                    "mean": r["mean"],
-                    "lpl": r["lpl"],
-                    "upl": r["upl"],
-                    "point_type": _mdc(r["point_type"]),
-                }
+        st.rows = view["rows"]
+        if view["peers_spec"] is not None:
+            page.add_chart(
+                "peers",
+                f"{focus_label} against the deciles of practices with an agreement",
+                view["peers_spec"],
             )
-        if not focus.startswith("network:") and focus != "programme":
-            dec = analysis.peer_deciles(c.store, c.ws, a, indicator_id)
-            recent = series.tail(analysis.TREND_MONTHS)
-            own = pd.DataFrame(
-                {
-                    "date": [d.isoformat() for d in recent["reporting_date"]],
-                    "value": recent["value"].to_numpy(),
-                }
-            )
-            if len(dec):
-                page.add_chart(
-                    "peers",
-                    f"{focus_label} against the deciles of practices with an agreement",
-                    page_charts.trend(own, dec, focus_label, meta),
-                )
         ctx_spc = {
             "variation": _mdc(spc.variation),
             "assurance": _mdc(spc.assurance) if spc.assurance else "No target",
@@ -728,6 +743,54 @@ def indicator(request: HttpRequest, c: Ctx, indicator_id: str) -> HttpResponse:
             "spc_rows": spc_rows,
         },
     )
+
+
+def _focus_view(
+    c: Ctx,
+    a: Access,
+    indicator_id: str,
+    meta: IndicatorMeta,
+    series: pd.DataFrame,
+    focus_label: str,
+    practice_focus: bool,
+) -> dict[str, Any]:
+    """SPC of the focus's series (chart and table rows) and, for a practice, its recent months
+    against peer deciles."""
+    spc = stats.spc(
+        series["value"].to_numpy(dtype="float64"), improvement=meta.improvement, target=meta.target
+    )
+    tbl = spc.table.reset_index(drop=True)
+    dates = series["reporting_date"].to_list()
+    tbl["reporting_date"] = dates
+    rows = [
+        {
+            "date": d.isoformat(),
+            "value": value,
+            "mean": mean,
+            "lpl": lpl,
+            "upl": upl,
+            "point_type": _mdc(point),
+        }
+        for d, value, mean, lpl, upl, point in zip(
+            dates, tbl["value"], tbl["mean"], tbl["lpl"], tbl["upl"], tbl["point_type"], strict=True
+        )
+    ]
+    peers_spec = None
+    if practice_focus:
+        dec = analysis.peer_deciles(c.store, c.ws, a, indicator_id)
+        recent = series.tail(analysis.TREND_MONTHS)
+        own = pd.DataFrame(
+            {"date": [d.isoformat() for d in recent["reporting_date"]], "value": recent["value"].to_numpy()}
+        )
+        if len(dec):
+            peers_spec = page_charts.trend(own, dec, focus_label, meta)
+    return {
+        "spc": spc,
+        "table": tbl,
+        "rows": rows,
+        "spc_spec": page_charts.spc(spc, dates, meta, focus_label),
+        "peers_spec": peers_spec,
+    }
 
 
 def _league_links(
