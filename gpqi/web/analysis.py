@@ -476,3 +476,36 @@ def peer_deciles(store: ResultsStore, ws: Workspace, access: Access, indicator_i
         return pd.DataFrame(rows, columns=["date", "percentile", "value"])
 
     return store.memo_large(("deciles", indicator_id, disclosed, _shared_key(access)), compute)
+
+
+def warm(ws: Workspace, store: ResultsStore, method: str = "spiegelhalter") -> int:
+    """Build the programme-wide memos of every indicator at the latest date, for both class
+    views (disclosed and the central team's raw), so no user waits for them. Run by each server
+    process in the background when it starts; returns how many indicators it warmed."""
+    import dataclasses
+
+    from django.contrib.auth.models import AnonymousUser
+    from django.db import connections
+
+    from gpqi.web.permissions import build_access
+
+    try:
+        outsider = build_access(AnonymousUser())  # nothing of its own: the disclosed view
+        central = dataclasses.replace(outsider, own=frozenset(outsider.practices))
+        date = store.latest_date()
+        dates = store.dates()
+        # the indicator page's default comparison: five years before (see dashboard.views.indicator)
+        compare = next((d for d in dates if d >= date.replace(year=date.year - 5)), dates[0])
+        ids = store.indicator_ids()
+        for indicator_id in ids:
+            for access in (outsider, central):
+                indicator_frame(ws, store, access, indicator_id, date, method)
+                indicator_frame(ws, store, access, indicator_id, compare)
+                for weighted in (False, True):
+                    for d in (date, compare):
+                        programme_variation(ws, store, access, indicator_id, d, weighted)
+                peer_deciles(store, ws, access, indicator_id)
+            network_sums(ws, store, outsider, indicator_id, date)
+        return len(ids)
+    finally:
+        connections.close_all()  # this thread's own database connection

@@ -50,9 +50,37 @@ def _serve(host: str, port: int, threads: int, workers: int = 1) -> None:
 
     console.print(f"Serving on [bold]http://{host}:{port}/[/] (Ctrl+C to stop)")
     if workers <= 1:
+        _warm_in_background()
         waitress_serve(application, host=host, port=port, threads=threads, ident="gpqi")
         return
     _serve_processes(application, host, port, threads, workers)
+
+
+def _warm_in_background() -> None:
+    """Build this process's programme-wide memos (every indicator at the latest date and the
+    default comparison date) in a background thread while it serves, so the first users of an
+    indicator do not wait."""
+    import os
+    import threading
+
+    def run() -> None:
+        import time
+
+        from gpqi.web.analysis import warm
+        from gpqi.web.results import NoResults, store_for
+        from gpqi.web.ws import workspace as current
+
+        try:
+            ws = current()
+            started = time.perf_counter()
+            n = warm(ws, store_for(ws))
+            console.print(
+                f"Process {os.getpid()}: {n} indicators ready in {time.perf_counter() - started:.0f} s"
+            )
+        except (NoResults, OSError) as exc:  # nothing to warm; pages say so themselves
+            console.print(f"[yellow]Not warmed: {exc}[/]")
+
+    threading.Thread(target=run, name="gpqi-warm", daemon=True).start()
 
 
 def _serve_processes(application, host: str, port: int, threads: int, workers: int) -> None:  # noqa: ANN001
@@ -77,6 +105,7 @@ def _serve_processes(application, host: str, port: int, threads: int, workers: i
         pid = os.fork()
         if pid == 0:  # a worker: serve until killed
             try:
+                _warm_in_background()
                 waitress_serve(application, sockets=[sock], threads=threads, ident="gpqi")
             finally:
                 os._exit(0)

@@ -26,7 +26,8 @@ import pandas as pd
 from gpqi.workspace import Workspace
 
 CACHE_FORMAT = 1
-BIG_ENTRIES = 400  # memoised per-practice arrays kept per process (~0.2 MB each at 6,500 practices)
+# memoised per-practice arrays and chart specs kept per process (0.1-0.3 MB each at 6,500 practices)
+BIG_ENTRIES = 1000
 
 
 class NoResults(RuntimeError):
