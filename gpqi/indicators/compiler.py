@@ -105,6 +105,20 @@ class Sources:
     coded: ir.Table  # source, slug, patient_id, date, value
     appointments: ir.Table  # practice_code, patient_id, day, status, mode, ..., lead_days, lead_hours
 
+    def only(self, first: int, last: int) -> Sources:
+        """The same sources limited to patient ids first..last (used to evaluate many small
+        test cases side by side without each one reading the others' rows)."""
+
+        def cut(table: ir.Table) -> ir.Table:
+            return table.filter(table[KEY].between(first, last))
+
+        return Sources(
+            patients=cut(self.patients),
+            runs=cut(self.runs),
+            coded=cut(self.coded),
+            appointments=cut(self.appointments),
+        )
+
 
 def registration_runs(registrations: ir.Table) -> ir.Table:
     """Continuous registrations: touching or overlapping spells at the same practice are

@@ -131,7 +131,8 @@ def evaluate_cases(backend: Backend, cases: list[Case]) -> pd.DataFrame:
     tables = {name: backend.upload(data) for name, data in arrow.items()}
     tables = {name: _typed(tables[name], name) for name in tables}
     dates = sorted({d for case in cases for d in case.dates})
-    frame = evaluate(backend, tables, [case.indicator() for case in cases], dates)
+    ranges = {case.id: ((case.index + 1) * OFFSET, (case.index + 2) * OFFSET - 1) for case in cases}
+    frame = evaluate(backend, tables, [case.indicator() for case in cases], dates, patient_ranges=ranges)
     frame["reporting_date"] = pd.to_datetime(frame["reporting_date"]).dt.date
     index = frame["indicator_id"].str.removeprefix("case-").astype(int)
     frame["unit_id"] = frame["unit_id"].astype("int64") - (index + 1) * OFFSET
