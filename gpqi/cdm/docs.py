@@ -29,18 +29,28 @@ This page is generated from `gpqi/cdm/schema.py` by `python -m gpqi.cdm.docs`.
 
 def _type_name(column) -> str:
     text = str(column.type)
-    names = {"string": "string", "date32[day]": "date", "timestamp[s]": "timestamp", "bool": "boolean",
-             "double": "float64"}
+    names = {
+        "string": "string",
+        "date32[day]": "date",
+        "timestamp[s]": "timestamp",
+        "bool": "boolean",
+        "double": "float64",
+    }
     return names.get(text, text)
 
 
 def render_markdown() -> str:
     parts = [_INTRO]
     for table, columns in COLUMNS.items():
-        parts.append(f"\n## {table}\n\n| column | type | required | meaning | allowed values |\n|---|---|---|---|---|")
+        parts.append(
+            f"\n## {table}\n\n| column | type | required | meaning | allowed values |\n|---|---|---|---|---|"
+        )
         for c in columns:
-            allowed = ", ".join(f"`{v}`" for v in c.allowed) if c.allowed else (
-                "digits only, 6-18 long" if c.code else "")
+            allowed = (
+                ", ".join(f"`{v}`" for v in c.allowed)
+                if c.allowed
+                else ("digits only, 6-18 long" if c.code else "")
+            )
             parts.append(
                 f"| `{c.name}` | {_type_name(c)} | {'no' if c.nullable else 'yes'} | {c.meaning} | {allowed} |"
             )

@@ -41,25 +41,46 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         Column("parent_code", pa.string(), True, "org_code of the parent organisation; null at the top."),
     ),
     "practices": (
-        Column("practice_code", pa.string(), False, "Practice code (ODS-style, fictional in synthetic data)."),
+        Column(
+            "practice_code", pa.string(), False, "Practice code (ODS-style, fictional in synthetic data)."
+        ),
         Column("name", pa.string(), False, "Practice name."),
         Column("network_code", pa.string(), False, "The network (PCN) the practice belongs to."),
         Column("sub_icb_code", pa.string(), False, "The sub-ICB location the network belongs to."),
-        Column("imd_score", pa.float64(), True, "Practice-weighted Index of Multiple Deprivation 2019 score (higher = more deprived)."),
+        Column(
+            "imd_score",
+            pa.float64(),
+            True,
+            "Practice-weighted Index of Multiple Deprivation 2019 score (higher = more deprived).",
+        ),
         Column("ehr_system", pa.string(), False, "Clinical system the extract came from.", EHR_SYSTEMS),
         Column("opened", _date, True, "Date the practice opened."),
         Column("closed", _date, True, "Date the practice closed; null while open."),
     ),
     "patients": (
-        Column("patient_id", pa.int64(), False, "Pseudonymous patient key, stable across practices and extracts."),
-        Column("nhs_number", pa.string(), False, "10-digit NHS number; synthetic ones start 999, the range reserved for testing, and pass the modulus-11 check."),
+        Column(
+            "patient_id", pa.int64(), False, "Pseudonymous patient key, stable across practices and extracts."
+        ),
+        Column(
+            "nhs_number",
+            pa.string(),
+            False,
+            "10-digit NHS number; synthetic ones start 999, the range reserved for testing, and pass the modulus-11 check.",
+        ),
         Column("given_name", pa.string(), True, "Given name."),
         Column("family_name", pa.string(), True, "Family name."),
         Column("date_of_birth", _date, False, "Date of birth."),
         Column("sex", pa.string(), False, "Sex as recorded.", SEXES),
         Column("date_of_death", _date, True, "Date of death; null if alive."),
-        Column("imd_decile", pa.int8(), True, "IMD 2019 decile of the patient's home LSOA, 1 = most deprived."),
-        Column("type1_opt_out", pa.bool_(), False, "National data opt-out (type 1): excluded from every use beyond direct care."),
+        Column(
+            "imd_decile", pa.int8(), True, "IMD 2019 decile of the patient's home LSOA, 1 = most deprived."
+        ),
+        Column(
+            "type1_opt_out",
+            pa.bool_(),
+            False,
+            "National data opt-out (type 1): excluded from every use beyond direct care.",
+        ),
     ),
     "registrations": (
         Column("patient_id", pa.int64(), False, "Patient."),
@@ -72,7 +93,12 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         Column("practice_code", pa.string(), False, "Practice where the event was recorded."),
         Column("date", _date, False, "Date of the event."),
         Column("code", pa.string(), False, "SNOMED CT concept id.", code=True),
-        Column("numeric_value", pa.float64(), True, "Value for observations (e.g. systolic BP in mmHg, HbA1c in mmol/mol)."),
+        Column(
+            "numeric_value",
+            pa.float64(),
+            True,
+            "Value for observations (e.g. systolic BP in mmHg, HbA1c in mmol/mol).",
+        ),
         Column("unit", pa.string(), True, "Unit of numeric_value."),
     ),
     "medications": (

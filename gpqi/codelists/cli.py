@@ -28,7 +28,9 @@ def show(slug: str) -> None:
     except CodelistError as exc:
         raise typer.BadParameter(str(exc)) from exc
     console = Console()
-    console.print(f"[bold]{codelist.title}[/] ({codelist.system}, {len(codelist)} codes)\nsource: {codelist.source}")
+    console.print(
+        f"[bold]{codelist.title}[/] ({codelist.system}, {len(codelist)} codes)\nsource: {codelist.source}"
+    )
     table = Table("code", "term")
     for code in codelist.codes:
         table.add_row(code, codelist.terms.get(code, ""))

@@ -10,12 +10,25 @@ DOCS = Path(__file__).resolve().parents[2] / "docs" / "data-model.md"
 
 def test_design_tables_and_columns_are_present():
     assert set(TABLES) == {
-        "organisations", "practices", "patients", "registrations",
-        "clinical_events", "medications", "vaccinations", "appointments",
+        "organisations",
+        "practices",
+        "patients",
+        "registrations",
+        "clinical_events",
+        "medications",
+        "vaccinations",
+        "appointments",
     }
     assert SCHEMAS["appointments"].names == [
-        "appointment_id", "practice_code", "patient_id", "booked_at", "start_at",
-        "status", "mode", "booking_channel", "clinician_type",
+        "appointment_id",
+        "practice_code",
+        "patient_id",
+        "booked_at",
+        "start_at",
+        "status",
+        "mode",
+        "booking_channel",
+        "clinician_type",
     ]
 
 
