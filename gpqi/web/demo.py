@@ -1,16 +1,16 @@
 """`gpqi demo`: build a demo programme (if the workspace has no results), its users and
 agreements, then serve it.
 
-The data comes from the real pipeline when it is installed: `gpqi.synth.generate` (about 40
-practices in 8 networks and 2 sub-ICBs, ten years, an improvement programme in 2 networks) ->
-`gpqi.ingest` -> `gpqi.engine.run` over monthly dates. Where a stage is missing the demo says so
-and synthesises results only (`gpqi.synth.results_only`) so the dashboard can still be shown.
+The data comes from the real pipeline: `gpqi.synth.generate` (about 40 practices in 8 networks
+and 2 sub-ICBs, ten years, an improvement programme in 2 networks) -> `gpqi.ingest` ->
+`gpqi.engine.run` over monthly dates with worklists, plus a weekly series for the demo flu
+campaign. A workspace that already has results (e.g. a results-only national programme for load
+tests) is used as it is.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,46 +30,18 @@ class DemoLogin:
     scope: str
 
 
-def _pipeline_available() -> tuple[bool, str]:
-    for module, attr in (("gpqi.synth", "generate"), ("gpqi.ingest", "ingest"), ("gpqi.engine", "run")):
-        try:
-            if not hasattr(importlib.import_module(module), attr):
-                return False, f"{module}.{attr} is not available"
-        except ImportError as exc:
-            return False, f"{module} cannot be imported ({exc})"
-    return True, ""
-
-
 def build_data(root: Path, say: Callable[[str], None]) -> Workspace:
-    """Build the demo workspace's data unless it already has results."""
-    ws = init_workspace(root, name="Demo quality programme")
+    """Build the demo workspace's data unless it already has results, and the campaign series."""
     from gpqi.web.campaigns.demo import build_series  # the flu campaign's weekly series
+    from gpqi.web.demo_pipeline import build_with_pipeline
 
+    ws = init_workspace(root, name="Demo quality programme")
     if ws.results_path.exists():
         say(f"Using the results already in {root}")
-        build_series(ws, say)
-        return ws
-    ok, why = _pipeline_available()
-    if ok:
-        from gpqi.web.demo_pipeline import build_with_pipeline
-
+    else:
         build_with_pipeline(ws, say)
-        build_series(ws, say)
-        return ws
-    say(f"The full pipeline is not available ({why}); synthesising results only for the demo.")
-    from gpqi.synth.results_only import ResultsOnlyConfig, write_results_only
-
-    cfg = ResultsOnlyConfig(
-        practices=DEMO_PRACTICES,
-        seed=7,
-        networks_per_sub_icb=4,
-        network_size=(5, 5),
-        programme_share=0.25,
-        start=dt.date(2016, 4, 30),
-        end=DEMO_END,
-        name="Demo quality programme",
-    )
-    return write_results_only(root, cfg)
+    build_series(ws, say)
+    return ws
 
 
 def setup_governance(ws: Workspace) -> list[DemoLogin]:
