@@ -494,7 +494,7 @@ def warm(ws: Workspace, store: ResultsStore, method: str = "spiegelhalter") -> i
         central = dataclasses.replace(outsider, own=frozenset(outsider.practices))
         date = store.latest_date()
         dates = store.dates()
-        # the indicator page's default comparison: five years before (see dashboard.views.indicator)
+        # the indicator page's default comparison: five years before (see dashboard.views.indicators.indicator)
         compare = next((d for d in dates if d >= date.replace(year=date.year - 5)), dates[0])
         ids = store.indicator_ids()
         for indicator_id in ids:

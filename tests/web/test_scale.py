@@ -96,7 +96,7 @@ def test_charts_aggregate_past_the_points_limit(login, programme, monkeypatch):
 
 
 def test_league_table_pages_on_the_server(login, programme, monkeypatch):
-    from gpqi.web.dashboard import views
+    from gpqi.web.dashboard.views import indicators as views
     from gpqi.web.governance.models import Practice
 
     monkeypatch.setattr(views, "LEAGUE_PAGE_ROWS", 3)

@@ -1,0 +1,107 @@
+"""What every comparative page shares: the request context (workspace, results, access, date), the
+decorator that supplies it, parameter parsing and the Making Data Count labels."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from gpqi.web.catalogue import IndicatorMeta, catalogue
+from gpqi.web.dashboard.page import Page
+from gpqi.web.permissions import Access, access_for
+from gpqi.web.results import NoResults, ResultsStore, store_for
+from gpqi.web.ws import workspace
+from gpqi.workspace import Workspace, WorkspaceError
+
+PICKER_LIMIT = 200  # longer lists of practices or networks get a code box instead of a select
+
+MDC_LABELS = {
+    "common_cause": "Common cause variation",
+    "special_cause_improvement": "Special cause: improvement",
+    "special_cause_concern": "Special cause: concern",
+    "special_cause_neutral_high": "Special cause: higher (neutral)",
+    "special_cause_neutral_low": "Special cause: lower (neutral)",
+    "consistent_pass": "Consistently passes the target",
+    "consistent_fail": "Consistently fails the target",
+    "inconsistent": "Inconsistently passes the target",
+}
+
+
+@dataclass
+class Ctx:
+    ws: Workspace
+    store: ResultsStore
+    access: Access
+    catalogue: dict[str, IndicatorMeta]
+    date: dt.date
+
+
+def _ctx(request: HttpRequest) -> Ctx:
+    ws = workspace()
+    store = store_for(ws)
+    ids = store.indicator_ids()
+    return Ctx(ws, store, access_for(request), catalogue(ids), store.latest_date())
+
+
+def _no_data(request: HttpRequest, message: str) -> HttpResponse:
+    return render(
+        request, "dashboard/no_data.jinja", {"message": message, "page": Page("No results yet")}, status=200
+    )
+
+
+def with_results(view):  # noqa: ANN001, ANN201
+    """Login required; a workspace without results gets a plain explanation, not an error."""
+
+    @login_required
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            ctx = _ctx(request)
+        except (NoResults, WorkspaceError) as exc:
+            return _no_data(request, str(exc))
+        return view(request, ctx, *args, **kwargs)
+
+    wrapped.__name__ = view.__name__
+    wrapped.__doc__ = view.__doc__
+    return wrapped
+
+
+def parse_date(value: str | None, dates: list[dt.date], default: dt.date) -> dt.date:
+    if not value:
+        return default
+    try:
+        d = dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise Http404("Unknown date") from exc
+    if d not in dates:
+        raise Http404("No results for that date")
+    return d
+
+
+def int_param(value: str | None, low: int, high: int) -> int:
+    """A page number from the query string, clamped to what exists (junk reads as the first)."""
+    try:
+        return min(max(int(value or low), low), high)
+    except ValueError:
+        return low
+
+
+def mdc_label(key: str | None) -> str:
+    return MDC_LABELS.get(key or "", "–")
+
+
+# --- home ----------------------------------------------------------------------------------------
+
+
+def indicator_param(request: HttpRequest, c: Ctx) -> IndicatorMeta:
+    ind = request.GET.get("indicator")
+    if ind is None:
+        with_target = [m for m in c.catalogue.values() if m.target is not None and m.kind == "clinical"]
+        return (with_target or list(c.catalogue.values()))[0]
+    if ind not in c.catalogue:
+        raise Http404("No such indicator")
+    return c.catalogue[ind]

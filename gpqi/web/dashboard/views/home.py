@@ -1,0 +1,215 @@
+"""The home page: what each role needs first (a practice's indicators by opportunity, a network's
+targets, a facilitator's practices, the central team's agreements and last run)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+
+from gpqi import stats
+from gpqi.web import analysis
+from gpqi.web.accounts.models import Role
+from gpqi.web.dashboard.page import Page, respond
+from gpqi.web.dashboard.views.common import Ctx, mdc_label, with_results
+from gpqi.web.tables import Column, Table
+
+
+@with_results
+def home(request: HttpRequest, c: Ctx) -> HttpResponse:
+    """What the role needs first."""
+    a = c.access
+    page = Page("Home")
+    ctx: dict[str, Any] = {"date": c.date}
+    from gpqi.web.campaigns.panel import campaign_panel  # the user's practices in active campaigns
+
+    ctx["campaign_panel"] = campaign_panel(a, c.ws)
+    if a.role in (Role.CLINICIAN, Role.PRACTICE_MANAGER):
+        code = a.home_practice
+        if code is None or not a.may_view_practice(code):
+            ctx["inactive"] = True
+        else:
+            rows = analysis.practice_indicators(c.store, a, code, c.catalogue)
+            lead = ("operational", "campaign") if a.role == Role.PRACTICE_MANAGER else ("clinical",)
+            first = [r for r in rows if r.meta.kind in lead]
+            rest = [r for r in rows if r.meta.kind not in lead]
+            key = lambda r: (-(r.opportunity or 0), r.meta.title)  # noqa: E731
+            ctx["practice"] = a.practices[code]
+            ctx["lead_kind"] = "operational and campaign" if a.role == Role.PRACTICE_MANAGER else "clinical"
+            page.add_table(
+                _opportunity_table(
+                    "priorities",
+                    f"{a.label(code)}: {ctx['lead_kind']} indicators, most to gain first",
+                    sorted(first, key=key),
+                    code,
+                )
+            )
+            page.add_table(
+                _opportunity_table(
+                    "other-indicators", f"{a.label(code)}: other indicators", sorted(rest, key=key), code
+                )
+            )
+    elif a.role == Role.NETWORK_LEAD and a.home_network:
+        ctx["network"] = a.home_network
+        page.add_table(_network_targets_table(c, a.home_network))
+    elif a.role == Role.FACILITATOR:
+        page.add_table(_facilitator_table(c))
+    else:
+        ctx["run"] = c.store.run_info()
+        page.add_table(_agreement_summary_table(c))
+    return respond(request, "dashboard/home.jinja", page, ctx)
+
+
+def _opportunity_table(name: str, caption: str, rows: list[analysis.PracticeIndicator], code: str) -> Table:
+    t = Table(
+        name,
+        caption,
+        [
+            Column("title", "Indicator"),
+            Column("value", "Practice", "pct"),
+            Column("target", "Target", "pct"),
+            Column("opportunity", "Patients to reach target", "int"),
+            Column("median", "Peer median", "pct"),
+            Column("variation", "Variation (SPC)"),
+            Column("assurance", "Assurance"),
+        ],
+    )
+    for r in rows:
+        t.rows.append(
+            {
+                "title": r.meta.title,
+                "_href": reverse("dashboard:indicator", args=[r.meta.id]) + f"?focus={code}",
+                "value": r.value,
+                "target": r.meta.target,
+                "opportunity": r.opportunity,
+                "median": r.peers.median if r.peers else None,
+                "variation": mdc_label(r.variation),
+                "assurance": mdc_label(r.assurance) if r.assurance else "No target",
+            }
+        )
+    return t
+
+
+def _network_targets_table(c: Ctx, network_code: str) -> Table:
+    from gpqi.web.governance.models import TargetOverride
+
+    a = c.access
+    members = analysis.network_members(c.store, a, network_code)
+    overrides = dict(
+        TargetOverride.objects.filter(network__code=network_code).values_list("indicator_id", "value")
+    )
+    key = (
+        "network-targets",
+        c.date,
+        network_code,
+        analysis.class_key(a),
+        tuple(sorted(overrides.items())),
+        tuple(sorted((m.id, m.target, m.title, m.higher_is_better) for m in c.catalogue.values())),
+    )
+    t = Table(
+        "network-targets",
+        f"Network {network_code}: combined value against target ({len(members)} practices with an agreement)",
+        [
+            Column("title", "Indicator"),
+            Column("value", "Network", "pct"),
+            Column("target", "Target", "pct"),
+            Column("status", "Incentive"),
+        ],
+    )
+    t.rows = c.store.memo(key, lambda: _network_target_rows(c, network_code, members, overrides))
+    return t
+
+
+def _network_target_rows(
+    c: Ctx, network_code: str, members: list[str], overrides: dict[str, float]
+) -> list[dict[str, Any]]:
+    """The network's combined raw value for every indicator against its target (the network's
+    own figures: shown only to its lead, see `home`)."""
+    sums = c.store.sums_at_date(c.date, members)
+    rows = []
+    for ind_id, num, den in sums[["indicator_id", "numerator", "denominator"]].itertuples(index=False):
+        meta = c.catalogue.get(str(ind_id))
+        if meta is None:
+            continue
+        target = overrides.get(meta.id, meta.target)
+        num, den = int(num), int(den)
+        value = num / den if den else None
+        status = "No target"
+        if target is not None and den:
+            inc = stats.network_incentive(
+                [num], [den], [network_code], target, higher_is_better=meta.higher_is_better
+            )
+            status = "Earned" if bool(inc["achieved"].iloc[0]) else "Not earned"
+        rows.append(
+            {
+                "title": meta.title,
+                "_href": reverse("dashboard:network", args=[network_code]) + f"?indicator={meta.id}",
+                "value": value,
+                "target": target,
+                "status": status,
+            }
+        )
+    rows.sort(key=lambda r: r["title"])
+    return rows
+
+
+def _facilitator_table(c: Ctx) -> Table:
+    a = c.access
+    t = Table(
+        "my-practices",
+        "Your practices: indicators below target and the largest opportunity",
+        [
+            Column("name", "Practice"),
+            Column("below", "Indicators below target", "int"),
+            Column("top", "Most to gain"),
+            Column("top_opp", "Patients to reach target", "int"),
+        ],
+    )
+    for code in a.own_shared():
+        rows = analysis.practice_indicators(c.store, a, code, c.catalogue)
+        below = [
+            r
+            for r in rows
+            if r.meta.target is not None
+            and r.value is not None
+            and ((r.value < r.meta.target) if r.meta.higher_is_better else (r.value > r.meta.target))
+        ]
+        best = max(rows, key=lambda r: r.opportunity or 0, default=None)
+        t.rows.append(
+            {
+                "name": a.label(code),
+                "_href": reverse("dashboard:practice", args=[code]),
+                "below": len(below),
+                "top": best.meta.title if best and best.opportunity else "–",
+                "top_opp": best.opportunity if best else None,
+            }
+        )
+    return t
+
+
+def _agreement_summary_table(c: Ctx) -> Table:
+    from gpqi.web.governance.models import Agreement, Practice
+
+    a = c.access
+    t = Table(
+        "agreements",
+        "Practices by data-sharing agreement",
+        [Column("status", "Agreement"), Column("n", "Practices", "int")],
+    )
+    total = Practice.objects.count()
+    t.rows.append({"status": "In force, shared in comparisons", "n": len(a.shared)})
+    t.rows.append({"status": "In force, named to peers", "n": len(a.identifiable)})
+    for status, label in Agreement.STATUSES:
+        if status != Agreement.ACTIVE:
+            t.rows.append(
+                {
+                    "status": label,
+                    "n": Agreement.objects.filter(status=status).values("practice").distinct().count(),
+                }
+            )
+    t.rows.append({"status": "All practices in the snapshot", "n": total})
+    return t
+
+
+# --- practices -----------------------------------------------------------------------------------

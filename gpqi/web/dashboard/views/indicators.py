@@ -1,0 +1,462 @@
+"""The indicator list and the indicator page: funnel, league table, distribution at two dates,
+trend with SPC and peer deciles for the chosen focus, variation then and now."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import reverse
+
+from gpqi import stats
+from gpqi.charts.funnel import limit_grid as funnel_limit_grid
+from gpqi.web import analysis
+from gpqi.web.catalogue import IndicatorMeta, domain_sort_key
+from gpqi.web.dashboard import charts as page_charts
+from gpqi.web.dashboard.page import Page, respond
+from gpqi.web.dashboard.views.common import PICKER_LIMIT, Ctx, int_param, mdc_label, parse_date, with_results
+from gpqi.web.permissions import Access
+from gpqi.web.tables import Column, Table
+
+LEAGUE_PAGE_ROWS = 50  # league table rows per page (every row is in the downloads)
+
+
+@with_results
+def indicator_list(request: HttpRequest, c: Ctx) -> HttpResponse:
+    page = Page("Indicators")
+    by_domain: dict[str, list[IndicatorMeta]] = {}
+    for meta in c.catalogue.values():
+        by_domain.setdefault(meta.domain, []).append(meta)
+    for domain in sorted(by_domain, key=domain_sort_key):
+        t = page.add_table(
+            Table(
+                f"indicators-{domain}",
+                f"{domain.capitalize()}",
+                [
+                    Column("title", "Indicator"),
+                    Column("kind", "Kind"),
+                    Column("target", "Target", "pct"),
+                    Column("reference", "Based on"),
+                ],
+            )
+        )
+        for m in sorted(by_domain[domain], key=lambda m: m.title):
+            t.rows.append(
+                {
+                    "title": m.title,
+                    "_href": reverse("dashboard:indicator", args=[m.id]),
+                    "kind": m.kind,
+                    "target": m.target,
+                    "reference": m.reference,
+                }
+            )
+    return respond(request, "dashboard/indicators.jinja", page, {})
+
+
+@with_results
+def indicator(request: HttpRequest, c: Ctx, indicator_id: str) -> HttpResponse:
+    """Funnel plot, league table, before/after distribution, trend with SPC, variation."""
+    a = c.access
+    meta = c.catalogue.get(indicator_id)
+    if meta is None:
+        raise Http404("No such indicator")
+    dates = c.store.dates()
+    date = parse_date(request.GET.get("date"), dates, c.date)
+    default_compare = (
+        next((d for d in dates if d >= date.replace(year=date.year - 5)), dates[0])
+        if date.year > 1
+        else dates[0]
+    )
+    compare = parse_date(request.GET.get("compare"), dates, default_compare)
+    own_shared = a.own_shared()
+    # A select of thousands of practices or networks is of no use to anyone (and heavy): past
+    # PICKER_LIMIT the page offers a code box instead; any visible one can still be asked for.
+    focus_options = [(p, a.label(p)) for p in own_shared] if len(own_shared) <= PICKER_LIMIT else []
+    visible_networks = analysis.visible_networks(c.store, a)
+    own_networks = sorted({a.practices[p].network_code for p in own_shared})
+    networks = own_networks if len(own_networks) <= PICKER_LIMIT else []
+    focus = (
+        request.GET.get("focus")
+        or (a.home_practice if a.home_practice in a.shared else None)
+        or (f"network:{a.home_network}" if a.home_network else "programme")
+    )
+    if focus.startswith("network:"):
+        if focus[8:] not in visible_networks:
+            raise Http404("No such network")
+    elif focus != "programme" and not a.may_view_practice(focus):
+        raise Http404("No such practice")
+    method = request.GET.get("method", "spiegelhalter")
+    if method not in ("wilson", "spiegelhalter"):
+        raise Http404("Unknown funnel method")
+
+    now, fb = analysis.indicator_frame(c.ws, c.store, a, indicator_id, date, method)
+    then, _ = analysis.indicator_frame(c.ws, c.store, a, indicator_id, compare)
+    page = Page(meta.title)
+    focus_codes = (
+        {focus}
+        if focus in a.own
+        else (
+            {p for p in a.own_shared() if a.practices[p].network_code == focus[8:]}
+            if focus.startswith("network:")
+            else set()
+        )
+    )
+    for f in (now, then):
+        f["focus"] = f["org_code"].isin(focus_codes).to_numpy()
+
+    shown = now[~now["redacted"] & (now["denominator"] > 0)]
+    # Past POINTS_LIMIT practices the charts draw bins and groups built once per class view
+    # (no labels, nothing of this user's own counts) plus the focus practices as themselves.
+    big = len(shown) > page_charts.POINTS_LIMIT
+    shown = shown.assign(label=None if big else analysis.labels(a, shown["org_code"]))
+    focus_rows = shown[shown["focus"]].assign(label=lambda f: analysis.labels(a, f["org_code"]))
+    if big:
+        shown.loc[shown["focus"], "label"] = focus_rows["label"]
+    highlight = [a.label(p) for p in sorted(focus_codes)]
+    target = fb.target if fb is not None else float("nan")
+    tau2 = fb.tau2 if fb is not None else 0.0
+    ckey = analysis.class_key(a)
+
+    def class_shown(d: dt.date, m: str | None) -> pd.DataFrame:
+        f, _ = analysis.indicator_frame(c.ws, c.store, a, indicator_id, d, m, overlay_own=False)
+        return f[~f["redacted"] & (f["denominator"] > 0)]
+
+    if big:
+
+        def base_funnel() -> tuple[dict[str, Any], pd.DataFrame]:
+            class_rows = class_shown(date, method)
+            grid = funnel_limit_grid(class_rows["denominator"].to_numpy(dtype="float64"))
+            limits = stats.funnel_limits(grid, target, method, tau2)
+            bins = page_charts.funnel_bins(class_rows)
+            return page_charts.funnel_base(bins, limits, target, method, tau2, meta), limits
+
+        base, limits = c.store.memo_large(("funnel-base", indicator_id, date, method, ckey), base_funnel)
+        outl = shown["outlier_998"]
+        binned = (len(shown), int((outl == "high").sum()), int((outl == "low").sum()))
+        spec = page_charts.funnel_binned(
+            base, focus_rows, limits, target, method, tau2, meta, highlight, binned
+        )
+    else:
+        spec = page_charts.funnel(shown, target, method, tau2, meta, highlight)
+    page.add_chart(
+        "funnel",
+        f"Funnel plot at {date:%B %Y} ({'overdispersion-adjusted' if method == 'spiegelhalter' else 'Wilson'} limits)",
+        spec,
+    )
+
+    order = shown.sort_values("value", ascending=not meta.higher_is_better, kind="stable")
+    order = order.assign(rank=np.arange(1, len(order) + 1))
+    per_page = LEAGUE_PAGE_ROWS
+    pages = max(1, -(-len(order) // per_page))
+    league_page = int_param(request.GET.get("league_page"), 1, pages)
+    window = order.iloc[(league_page - 1) * per_page : league_page * per_page]
+    extra = order[order["focus"] & ~order.index.isin(window.index)]
+    on_page = pd.concat([window, extra])
+    if big:
+        on_page = on_page.assign(label=analysis.labels(a, on_page["org_code"]))
+
+    def league_row(r: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "rank": r["rank"],
+            "label": r["label"],
+            "numerator": r["numerator"],
+            "denominator": r["denominator"],
+            "value": r["value"],
+            "ci_low": r["ci_low"],
+            "ci_high": r["ci_high"],
+            "outlier": {"high": "Above", "low": "Below"}.get(r["outlier_998"], "Within"),
+            "_class": "gpqi-own" if r["focus"] else "",
+            "_href": reverse("dashboard:practice", args=[r["org_code"]])
+            if a.may_view_practice(r["org_code"])
+            else None,
+        }
+
+    def all_league_rows() -> list[dict[str, Any]]:
+        full = order if not big else order.assign(label=analysis.labels(a, order["org_code"]))
+        return [league_row(r) for r in full.to_dict("records")]
+
+    league = page.add_table(
+        Table(
+            "league-table",
+            f"All practices with an agreement at {date:%d %B %Y}, {'highest' if meta.higher_is_better else 'lowest'} first",
+            [
+                Column("rank", "Rank", "int"),
+                Column("label", "Practice"),
+                Column("numerator", "Numerator", "int"),
+                Column("denominator", "Denominator", "int"),
+                Column("value", "Value", "pct"),
+                Column("ci_low", "95% CI lower", "pct"),
+                Column("ci_high", "95% CI upper", "pct"),
+                Column("outlier", "Funnel (99.8%)"),
+            ],
+            display_limit=per_page,
+        )
+    )
+    league.set_rows(
+        [league_row(r) for r in on_page.to_dict("records")], total=len(order), every=all_league_rows
+    )
+    hidden = int(now["redacted"].sum())
+    page.add_chart(
+        "caterpillar",
+        "League table with 95% confidence intervals"
+        + (
+            f" (ranks {(league_page - 1) * per_page + 1:,} to {min(len(order), league_page * per_page):,} of {len(order):,})"
+            if pages > 1
+            else ""
+        ),
+        page_charts.caterpillar(on_page if pages > 1 else order, meta, highlight, target),
+    )
+
+    def build_distribution() -> dict[str, Any]:
+        then_shown = then[~then["redacted"] & (then["denominator"] > 0)]
+        parts = []
+        for d, f in ((compare, then_shown), (date, shown)):
+            period = d.strftime("%b %Y")
+            sizes = c.store.list_sizes(d)
+            mine = f[f["focus"]]
+            mine = pd.DataFrame(
+                {
+                    "label": analysis.labels(a, mine["org_code"]),
+                    "period": period,
+                    "value": mine["value"].to_numpy(),
+                    "size": [sizes.get(code, 0) for code in mine["org_code"]],
+                }
+            )
+            if big:
+
+                def groups(
+                    d: dt.date = d, period: str = period, sizes: dict[str, int] = sizes
+                ) -> pd.DataFrame:
+                    g = class_shown(d, None)
+                    size = np.array([sizes.get(code, 0) for code in g["org_code"].to_numpy(dtype=object)])
+                    return page_charts.distribution_groups(g["value"].to_numpy(dtype="float64"), size, period)
+
+                parts.append(c.store.memo_large(("distribution", indicator_id, d, ckey), groups))
+                parts.append(mine)
+            else:
+                codes = f["org_code"].to_numpy(dtype=object)
+                parts.append(
+                    pd.DataFrame(
+                        {
+                            "label": analysis.labels(a, codes),
+                            "period": period,
+                            "value": f["value"].to_numpy(),
+                            "size": [sizes.get(code, 0) for code in codes],
+                        }
+                    )
+                )
+        return page_charts.distribution(parts, meta, highlight, aggregated=big)
+
+    # At scale the spec depends only on the class view and the focus practices (their own users
+    # see them named and raw), so it is memoised on exactly those.
+    dist_key = (
+        "distribution-spec",
+        indicator_id,
+        date,
+        compare,
+        ckey,
+        tuple(sorted(focus_codes)),
+        tuple(highlight),
+    )
+    page.add_chart(
+        "distribution",
+        f"Practices at {compare:%B %Y} and {date:%B %Y}, sized by list size",
+        c.store.memo_large(dist_key, build_distribution) if big else build_distribution(),
+    )
+
+    var_table = page.add_table(
+        Table(
+            "variation",
+            "Variation between practices, then and now",
+            [
+                Column("measure", "Measure"),
+                Column("then", f"{compare:%b %Y}", "num"),
+                Column("now", f"{date:%b %Y}", "num"),
+            ],
+        )
+    )
+    for label, weighted in (("unweighted", False), ("weighted by list size", True)):
+        vt = analysis.programme_variation(c.ws, c.store, a, indicator_id, compare, weighted)
+        vn = analysis.programme_variation(c.ws, c.store, a, indicator_id, date, weighted)
+        for key in ("median", "q1", "q3", "iqr", "min", "max", "sd", "cv", "n"):
+            var_table.rows.append(
+                {
+                    "measure": f"{key.upper() if len(key) <= 3 else key.capitalize()} ({label})",
+                    "then": vt.get(key),
+                    "now": vn.get(key),
+                }
+            )
+
+    series, focus_label = _focus_series(c, a, indicator_id, focus)
+    spc_rows = []
+    if len(series) >= 2:
+        practice_focus = not focus.startswith("network:") and focus != "programme"
+        # The focus's charts are the same for every user who may ask for that focus with the same
+        # view of its counts (a practice's own users; a group's members all own, or not): memoise.
+        if practice_focus:
+            members_own = True
+        else:
+            members = (
+                analysis.network_members(c.store, a, focus[8:]) if focus.startswith("network:") else a.shared
+            )
+            members_own = all(m in a.own for m in members)  # as analysis.group_series decides
+        key = (
+            "focus-view",
+            indicator_id,
+            focus,
+            focus_label,
+            meta.title,
+            meta.improvement,
+            meta.target,
+            analysis.class_key(a),
+            members_own,
+        )
+        view = c.store.memo_large(
+            key, lambda: _focus_view(c, a, indicator_id, meta, series, focus_label, practice_focus)
+        )
+        spc = view["spc"]
+        spc_rows = view["table"]
+        page.add_chart(
+            "trend", f"{focus_label}: trend with statistical process control limits", view["spc_spec"]
+        )
+        st = page.add_table(
+            Table(
+                "trend",
+                f"{focus_label}: monthly values and SPC",
+                [
+                    Column("date", "Date"),
+                    Column("value", "Value", "pct"),
+                    Column("mean", "Mean", "pct"),
+                    Column("lpl", "Lower limit", "pct"),
+                    Column("upl", "Upper limit", "pct"),
+                    Column("point_type", "Point"),
+                ],
+            )
+        )
+        st.rows = view["rows"]
+        if view["peers_spec"] is not None:
+            page.add_chart(
+                "peers",
+                f"{focus_label} against the deciles of practices with an agreement",
+                view["peers_spec"],
+            )
+        ctx_spc = {
+            "variation": mdc_label(spc.variation),
+            "assurance": mdc_label(spc.assurance) if spc.assurance else "No target",
+        }
+    else:
+        ctx_spc = None
+    return respond(
+        request,
+        "dashboard/indicator.jinja",
+        page,
+        {
+            "meta": meta,
+            "date": date,
+            "compare": compare,
+            "dates": dates,
+            "focus": focus,
+            "focus_options": focus_options,
+            "focus_box": len(own_shared) > PICKER_LIMIT,
+            "networks": networks,
+            "method": method,
+            "hidden": hidden,
+            "spc": ctx_spc,
+            "funnel": fb,
+            "n_shown": len(shown),
+            "league_page": league_page,
+            "league_pages": pages,
+            "league_links": _league_links(request, league_page, pages, per_page, len(order)),
+            "spc_rows": spc_rows,
+        },
+    )
+
+
+def _focus_view(
+    c: Ctx,
+    a: Access,
+    indicator_id: str,
+    meta: IndicatorMeta,
+    series: pd.DataFrame,
+    focus_label: str,
+    practice_focus: bool,
+) -> dict[str, Any]:
+    """SPC of the focus's series (chart and table rows) and, for a practice, its recent months
+    against peer deciles."""
+    spc = stats.spc(
+        series["value"].to_numpy(dtype="float64"), improvement=meta.improvement, target=meta.target
+    )
+    tbl = spc.table.reset_index(drop=True)
+    dates = series["reporting_date"].to_list()
+    tbl["reporting_date"] = dates
+    rows = [
+        {
+            "date": d.isoformat(),
+            "value": value,
+            "mean": mean,
+            "lpl": lpl,
+            "upl": upl,
+            "point_type": mdc_label(point),
+        }
+        for d, value, mean, lpl, upl, point in zip(
+            dates, tbl["value"], tbl["mean"], tbl["lpl"], tbl["upl"], tbl["point_type"], strict=True
+        )
+    ]
+    peers_spec = None
+    if practice_focus:
+        dec = analysis.peer_deciles(c.store, c.ws, a, indicator_id)
+        recent = series.tail(analysis.TREND_MONTHS)
+        own = pd.DataFrame(
+            {"date": [d.isoformat() for d in recent["reporting_date"]], "value": recent["value"].to_numpy()}
+        )
+        if len(dec):
+            peers_spec = page_charts.trend(own, dec, focus_label, meta)
+    return {
+        "spc": spc,
+        "table": tbl,
+        "rows": rows,
+        "spc_spec": page_charts.spc(spc, dates, meta, focus_label),
+        "peers_spec": peers_spec,
+    }
+
+
+def _league_links(
+    request: HttpRequest, current: int, pages: int, per_page: int, total: int
+) -> dict[str, Any]:
+    """Previous/next links of the league table, keeping the page's other choices."""
+
+    def href(n: int) -> str:
+        q = request.GET.copy()
+        q.pop("download", None)
+        q["league_page"] = str(n)
+        return f"{request.path}?{q.urlencode()}#table-league-table"
+
+    def ranks(n: int) -> str:
+        return f"{(n - 1) * per_page + 1:,} to {min(total, n * per_page):,}"
+
+    out: dict[str, Any] = {"previous": None, "next": None}
+    if current > 1:
+        out["previous"], out["previous_label"] = href(current - 1), ranks(current - 1)
+    if current < pages:
+        out["next"], out["next_label"] = href(current + 1), ranks(current + 1)
+    return out
+
+
+def _focus_series(c: Ctx, a: Access, indicator_id: str, focus: str):  # noqa: ANN202
+    if focus.startswith("network:"):
+        code = focus[8:]
+        members = analysis.network_members(c.store, a, code)
+        label = f"Network {code}"
+    elif focus == "programme":
+        members = c.store.memo(("visible", analysis.class_key(a)), a.visible)
+        label = "All practices with an agreement"
+    else:
+        s = c.store.practice_series(focus, indicator_id)
+        return s[s["denominator"] > 0], a.label(focus)
+    return analysis.group_series(c.ws, c.store, a, indicator_id, members, focus), label
+
+
+# --- networks ------------------------------------------------------------------------------------

@@ -1,0 +1,149 @@
+"""The networks page (each network's combined value against its target and the incentive) and
+a network's own page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import reverse
+
+from gpqi import stats
+from gpqi.web import analysis
+from gpqi.web.catalogue import IndicatorMeta, network_targets
+from gpqi.web.dashboard.page import Page, respond
+from gpqi.web.dashboard.views.common import Ctx, indicator_param, with_results
+from gpqi.web.tables import Column, Table
+
+
+def _incentives(
+    sums: analysis.NetworkSums, meta: IndicatorMeta, overrides: dict[str, float]
+) -> tuple[list[float | None], list[bool | None]]:
+    """Each network's target (its override, else the indicator's) and whether its combined raw
+    value earns the incentive (gpqi.stats.network_incentive), in the order of `sums.networks`."""
+    targets = [overrides.get(n, meta.target) for n in sums.networks]
+    earned: list[bool | None] = [None] * len(targets)
+    for target in {t for t in targets if t is not None}:
+        idx = [i for i, t in enumerate(targets) if t == target]
+        result = stats.network_incentive(
+            sums.numerator[idx],
+            sums.denominator[idx],
+            [sums.networks[i] for i in idx],
+            target,
+            higher_is_better=meta.higher_is_better,
+        )
+        achieved = dict(zip(result["network"], result["achieved"], strict=True))
+        for i in idx:
+            if sums.denominator[i] > 0:
+                earned[i] = bool(achieved[sums.networks[i]])
+    return targets, earned
+
+
+@with_results
+def networks(request: HttpRequest, c: Ctx) -> HttpResponse:
+    """Each network's combined value (visible practices only) against its target."""
+    a = c.access
+    meta = indicator_param(request, c)
+    sums = analysis.network_sums(c.ws, c.store, a, meta.id, c.date)
+    overrides = network_targets(meta.id)
+    targets, earned = c.store.memo(
+        ("incentives", meta.id, c.date, meta.target, meta.higher_is_better, analysis.class_key(a))
+        + tuple(sorted(overrides.items())),
+        lambda: _incentives(sums, meta, overrides),
+    )
+    page = Page("Networks")
+    t = page.add_table(
+        Table(
+            "networks",
+            f"{meta.title}: networks at {c.date:%d %B %Y}",
+            [
+                Column("network", "Network"),
+                Column("practices", "Practices with an agreement", "int"),
+                Column("numerator", "Numerator", "int"),
+                Column("denominator", "Denominator", "int"),
+                Column("value", "Combined value", "pct"),
+                Column("target", "Target", "pct"),
+                Column("status", "Incentive"),
+            ],
+        )
+    )
+
+    def row(i: int) -> dict[str, Any]:
+        net = sums.networks[i]
+        own = a.is_central or net == a.home_network  # a network's own users see its raw sums
+        num = sums.numerator[i] if own else sums.disclosed_numerator[i]
+        den = sums.denominator[i] if own else sums.disclosed_denominator[i]
+        value = num / den if den and not np.isnan(num) and not np.isnan(den) else None
+        return {
+            "network": net,
+            "_href": reverse("dashboard:network", args=[net]) + f"?indicator={meta.id}",
+            "practices": int(sums.practices[i]),
+            "numerator": None if np.isnan(num) else float(num),
+            "numerator_note": "suppressed",
+            "denominator": None if np.isnan(den) else float(den),
+            "denominator_note": "suppressed",
+            "value": value,
+            "target": targets[i],
+            "status": "No target" if earned[i] is None else ("Earned" if earned[i] else "Not earned"),
+            "_class": "gpqi-own" if net == a.home_network else "",
+        }
+
+    n = len(sums.networks)
+    shown = list(range(min(n, t.display_limit)))
+    if a.home_network in sums.networks:
+        home = sums.networks.index(a.home_network)
+        shown = ([home] if home not in shown else []) + shown
+    t.set_rows([row(i) for i in shown], total=n, every=lambda: [row(i) for i in range(n)])
+    return respond(
+        request, "dashboard/networks.jinja", page, {"meta": meta, "catalogue": c.catalogue, "date": c.date}
+    )
+
+
+@with_results
+def network(request: HttpRequest, c: Ctx, code: str) -> HttpResponse:
+    a = c.access
+    if code not in analysis.visible_networks(c.store, a):
+        raise Http404("No such network")
+    meta = indicator_param(request, c)
+    frame, _ = analysis.indicator_frame(c.ws, c.store, a, meta.id, c.date)
+    frame = frame[frame["network_code"] == code]
+    frame = frame.assign(label=analysis.labels(a, frame["org_code"])).sort_values("label")
+    page = Page(f"Network {code}")
+    t = page.add_table(
+        Table(
+            "network-practices",
+            f"{meta.title}: practices in network {code} at {c.date:%d %B %Y}",
+            [
+                Column("label", "Practice"),
+                Column("numerator", "Numerator", "int"),
+                Column("denominator", "Denominator", "int"),
+                Column("value", "Value", "pct"),
+            ],
+        )
+    )
+    for _, r in frame.iterrows():
+        t.rows.append(
+            {
+                "label": r["label"],
+                "numerator": None if np.isnan(r["numerator"]) else r["numerator"],
+                "numerator_note": "suppressed",
+                "denominator": None if np.isnan(r["denominator"]) else r["denominator"],
+                "denominator_note": "suppressed",
+                "value": None if np.isnan(r["value"]) else r["value"],
+                "value_note": "suppressed",
+                "_href": reverse("dashboard:practice", args=[r["org_code"]])
+                if a.may_view_practice(r["org_code"])
+                else None,
+                "_class": "gpqi-own" if r["own"] else "",
+            }
+        )
+    return respond(
+        request,
+        "dashboard/network.jinja",
+        page,
+        {"meta": meta, "code": code, "catalogue": c.catalogue, "date": c.date},
+    )
+
+
+# --- operational -----------------------------------------------------------------------------------

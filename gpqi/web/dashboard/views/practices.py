@@ -1,0 +1,100 @@
+"""The practice list and the practice overview (every indicator, peers, trend, SPC icons,
+opportunity, by clinical domain)."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+
+from gpqi.web import analysis, sparkline
+from gpqi.web.catalogue import domain_sort_key
+from gpqi.web.dashboard.page import Page, respond
+from gpqi.web.dashboard.views.common import Ctx, mdc_label, with_results
+from gpqi.web.tables import Column, Table
+
+
+@with_results
+def practice_list(request: HttpRequest, c: Ctx) -> HttpResponse:
+    a = c.access
+    codes = a.own_shared()
+    if len(codes) == 1:
+        return redirect("dashboard:practice", code=codes[0])
+    page = Page("Practices")
+    t = page.add_table(
+        Table(
+            "practices",
+            "Your practices",
+            [Column("name", "Practice"), Column("code", "Code"), Column("network", "Network")],
+        )
+    )
+    for code in codes:
+        t.rows.append(
+            {
+                "name": a.label(code),
+                "code": code,
+                "network": a.practices[code].network_code,
+                "_href": reverse("dashboard:practice", args=[code]),
+            }
+        )
+    return respond(request, "dashboard/practices.jinja", page, {})
+
+
+@with_results
+def practice(request: HttpRequest, c: Ctx, code: str) -> HttpResponse:
+    """Every indicator for one practice, grouped by domain."""
+    a = c.access
+    info = a.require_practice(code)
+    rows = analysis.practice_indicators(c.store, a, code, c.catalogue)
+    page = Page(f"{info.name}: overview")
+    groups = []
+    by_domain: dict[str, list[analysis.PracticeIndicator]] = {}
+    for r in rows:
+        by_domain.setdefault(r.meta.domain, []).append(r)
+    for domain in sorted(by_domain, key=domain_sort_key):
+        t = page.add_table(
+            Table(
+                f"overview-{domain}",
+                f"{domain.capitalize()} indicators at {c.date:%d %B %Y}",
+                [
+                    Column("title", "Indicator"),
+                    Column("value", "Practice", "pct"),
+                    Column("numerator", "Numerator", "int"),
+                    Column("denominator", "Denominator", "int"),
+                    Column("median", "Peer median", "pct"),
+                    Column("q1", "Peer lower quartile", "pct"),
+                    Column("q3", "Peer upper quartile", "pct"),
+                    Column("opportunity", "Patients to reach target", "int"),
+                    Column("variation", "Variation (SPC)"),
+                    Column("assurance", "Assurance"),
+                ],
+            )
+        )
+        sparks = {}
+        for r in by_domain[domain]:
+            t.rows.append(
+                {
+                    "title": r.meta.title,
+                    "_href": reverse("dashboard:indicator", args=[r.meta.id]) + f"?focus={code}",
+                    "value": r.value,
+                    "numerator": r.numerator,
+                    "denominator": r.denominator,
+                    "median": r.peers.median if r.peers else None,
+                    "q1": r.peers.q1 if r.peers else None,
+                    "q3": r.peers.q3 if r.peers else None,
+                    "opportunity": r.opportunity,
+                    "variation": mdc_label(r.variation),
+                    "assurance": mdc_label(r.assurance) if r.assurance else "No target",
+                }
+            )
+            sparks[r.meta.id] = sparkline.svg(r.spark, f"{r.meta.title}: last {len(r.spark)} months")
+        groups.append({"domain": domain, "table": t, "sparks": sparks, "rows": by_domain[domain]})
+    return respond(
+        request,
+        "dashboard/practice.jinja",
+        page,
+        {"info": info, "groups": groups, "date": c.date, "code": code},
+    )
+
+
+# --- indicators ----------------------------------------------------------------------------------

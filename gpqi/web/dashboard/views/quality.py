@@ -1,0 +1,123 @@
+"""The data quality page for the central team (snapshot, quarantine, last run) and the about page."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from gpqi.web.accounts.models import CENTRAL_ROLES
+from gpqi.web.dashboard.page import Page, respond
+from gpqi.web.permissions import access_for
+from gpqi.web.results import store_for
+from gpqi.web.tables import Column, Table
+from gpqi.web.ws import workspace
+from gpqi.workspace import WorkspaceError
+
+
+@login_required
+def data_quality(request: HttpRequest) -> HttpResponse:
+    """For the central team: the snapshot, its quarantine counts and the last run."""
+    a = access_for(request)
+    if a.role not in CENTRAL_ROLES:
+        raise Http404("Not available for your role")
+    ws = workspace()
+    page = Page("Data quality")
+    ctx: dict[str, Any] = {"snapshot_id": ws.current_snapshot_id()}
+    snap = None
+    try:
+        snap = ws.current_snapshot()
+    except WorkspaceError as exc:
+        ctx["snapshot_error"] = str(exc)
+    if snap is not None:
+        manifest = _read_json(snap / "manifest.json")
+        report = _read_json(snap / "report.json")
+        ctx["manifest"] = {k: v for k, v in manifest.items() if isinstance(v, (str, int, float))}
+        t = page.add_table(
+            Table(
+                "quarantine",
+                "Rows read, loaded and quarantined per table",
+                [
+                    Column("table", "Table"),
+                    Column("read", "Read", "int"),
+                    Column("loaded", "Loaded", "int"),
+                    Column("quarantined", "Quarantined", "int"),
+                ],
+            )
+        )
+        for table, counts in _report_tables(report):
+            t.rows.append({"table": table, **counts})
+        q = page.add_table(
+            Table(
+                "quarantine-practices",
+                "Quarantined rows per practice",
+                [
+                    Column("practice", "Practice"),
+                    Column("table", "Table"),
+                    Column("quarantined", "Quarantined", "int"),
+                ],
+            )
+        )
+        for practice, table, n in _report_practices(report):
+            q.rows.append({"practice": practice, "table": table, "quarantined": n})
+    run = store_for(ws).run_info()
+    ctx["run"] = {k: v for k, v in (run or {}).items() if isinstance(v, (str, int, float))}
+    if run and isinstance(run.get("indicators"), (dict, list)):
+        inds = run["indicators"]
+        r = page.add_table(
+            Table(
+                "run-indicators",
+                "Indicators in the last run and their versions",
+                [Column("id", "Indicator"), Column("version", "Version")],
+            )
+        )
+        items = (
+            inds.items()
+            if isinstance(inds, dict)
+            else ((i.get("id"), i.get("version")) if isinstance(i, dict) else (i, "") for i in inds)
+        )
+        for ind, ver in items:
+            r.rows.append({"id": ind, "version": json.dumps(ver) if isinstance(ver, (dict, list)) else ver})
+    return respond(request, "dashboard/data_quality.jinja", page, ctx)
+
+
+def _read_json(path) -> dict[str, Any]:  # noqa: ANN001
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return {}
+
+
+def _report_tables(report: dict[str, Any]) -> list[tuple[str, dict[str, int]]]:
+    tables = report.get("tables") or {}
+    out = []
+    for table, entry in tables.items() if isinstance(tables, dict) else []:
+        if isinstance(entry, dict):
+            out.append((table, {k: int(entry.get(k, 0) or 0) for k in ("read", "loaded", "quarantined")}))
+    return out
+
+
+def _report_practices(report: dict[str, Any]) -> list[tuple[str, str, int]]:
+    out = []
+    practices = report.get("practices") or {}
+    if isinstance(practices, dict):
+        for practice, tables in practices.items():
+            if isinstance(tables, dict):
+                for table, entry in tables.items():
+                    n = entry.get("quarantined", 0) if isinstance(entry, dict) else 0
+                    if n:
+                        out.append((practice, table, int(n)))
+    return out
+
+
+@login_required
+def about(request: HttpRequest) -> HttpResponse:
+    ws = workspace()
+    return render(
+        request,
+        "dashboard/about.jinja",
+        {"page": Page("About this data"), "disclosure": ws.config.disclosure},
+    )
