@@ -1,7 +1,11 @@
 """A campaign's cumulative uptake week by week: every practice shown as a thin grey line, the
 user's own practices (`highlight`) as thick red lines with dots, and on top of them the programme
 total in dark blue and the target trajectory as a dashed line that rises to the target and levels
-off (the rule is in gpqi.web.campaigns.trajectory; this builder only draws what it is given)."""
+off (the rule is in gpqi.web.campaigns.trajectory; this builder only draws what it is given).
+
+With thousands of practices one line each is unreadable and megabytes of data, so the caller may
+pass `spread` instead (each week's 10th, 50th and 90th percentile of the practices' uptake): it is
+drawn as a grey band with the median line, and `practices` then holds only the user's own."""
 
 from __future__ import annotations
 
@@ -15,6 +19,8 @@ from gpqi.charts._spec import base, fmt, frame, highlight_list, records
 
 PROGRAMME = "Programme"
 TRAJECTORY = "Target trajectory"
+BAND = "Middle 80% of practices"
+MEDIAN = "Practice median"
 
 
 def campaign_chart(
@@ -27,10 +33,12 @@ def campaign_chart(
     value_format: str = ".0%",
     width: int | str = "container",
     height: int | str = 340,
+    spread: pd.DataFrame | Iterable[Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """`practices`: date, label and value (one row per practice and week; value may be missing
     where it is suppressed). `programme`: date, value (the programme total) and expected (the
-    trajectory)."""
+    trajectory). `spread` (optional): date, low, median, high, drawn instead of other practices'
+    lines."""
     own = highlight_list(highlight)
     prac = frame(practices, ["date", "label", "value"], "campaign_chart practices")
     prog = frame(programme, ["date", "value", "expected"], "campaign_chart programme")
@@ -56,7 +64,13 @@ def campaign_chart(
             mine = prac[(prac["label"] == label) & (prac["date"] == last["date"])]
             if len(mine):
                 description += f"; {label} is at {fmt(float(mine['value'].iloc[0]), value_format)}"
-    description += f". {prac['label'].nunique()} practices are drawn."
+    band = None
+    if spread is not None:
+        band = frame(spread, ["date", "low", "median", "high"], "campaign_chart spread")
+        band["date"] = pd.to_datetime(band["date"])
+        description += ". The grey band is the middle 80% of practices and the grey line their median."
+    else:
+        description += f". {prac['label'].nunique()} practices are drawn."
     x = {
         "field": "date",
         "type": "temporal",
@@ -68,13 +82,46 @@ def campaign_chart(
         "domain": ["Other practices", "Your practice", PROGRAMME, TRAJECTORY],
         "range": [pal.MDC_COMMON, pal.NHS_RED, pal.NHS_DARK_BLUE, pal.NHS_BLACK],
     }
-    return base(
-        description,
-        title,
-        width,
-        height,
-        "campaign",
-        layer=[
+    if band is not None:
+        scale = {
+            "domain": [BAND, MEDIAN, "Your practice", PROGRAMME, TRAJECTORY],
+            "range": [pal.MDC_COMMON, pal.MDC_COMMON, pal.NHS_RED, pal.NHS_DARK_BLUE, pal.NHS_BLACK],
+        }
+    pct = {"type": "quantitative", "format": value_format}
+    week = {"field": "date", "type": "temporal", "format": "%d %b %Y", "title": "Week"}
+    background = (
+        [
+            {
+                "data": {
+                    "values": records(band.assign(series=BAND), ["date", "low", "median", "high", "series"])
+                },
+                "mark": {"type": "area", "opacity": 0.35},
+                "encoding": {
+                    "x": x,
+                    "y": {**y, "field": "low"},
+                    "y2": {"field": "high"},
+                    "color": {"field": "series", "type": "nominal", "title": None, "scale": scale},
+                    "tooltip": [
+                        week,
+                        {"field": "low", **pct, "title": "10th percentile"},
+                        {"field": "median", **pct, "title": "Median"},
+                        {"field": "high", **pct, "title": "90th percentile"},
+                    ],
+                },
+            },
+            {
+                "data": {"values": records(band.assign(series=MEDIAN), ["date", "median", "series"])},
+                "mark": {"type": "line", "strokeWidth": 1.5},
+                "encoding": {
+                    "x": x,
+                    "y": {**y, "field": "median"},
+                    "color": {"field": "series", "type": "nominal", "title": None, "scale": scale},
+                    "tooltip": [week, {"field": "median", **pct, "title": "Median"}],
+                },
+            },
+        ]
+        if band is not None
+        else [
             {
                 "data": {
                     "values": records(
@@ -93,7 +140,17 @@ def campaign_chart(
                         {"field": "value", "type": "quantitative", "format": value_format, "title": "Uptake"},
                     ],
                 },
-            },
+            }
+        ]
+    )
+    return base(
+        description,
+        title,
+        width,
+        height,
+        "campaign",
+        layer=[
+            *background,
             {
                 "data": {
                     "values": records(

@@ -385,3 +385,85 @@ def _write_level(writer, spec, dates, date_arr, level, codes, num, den, exc) -> 
         schema=RESULTS,
     )
     writer.write_table(table)
+
+
+def write_weekly_series(
+    ws: Workspace, series: str, indicator_id: str, dates: list[dt.date], season_start: dt.date, seed: int = 0
+) -> int:
+    """A campaign's weekly series for a results-only workspace (no patients to search): each
+    practice's cumulative uptake rises through the season by the monthly shares the patient-level
+    synthesiser uses (`gpqi.synth.immunisations.FLU_MONTH_SHARE`) to the value its monthly
+    results hold at the last month-end of the season, and stays there. ASSUMPTION: practices
+    differ in timing (a power of the national curve, exponent log-normal with SD 0.25), so some
+    front-load their clinics and some catch up late. Practice rows only, RESULTS schema; returns
+    the number of rows written."""
+    import pyarrow.compute as pc
+
+    from gpqi.synth.immunisations import FLU_MONTH_SHARE
+
+    results = pq.read_table(
+        ws.results_path,
+        columns=[
+            "indicator_id",
+            "indicator_version",
+            "reporting_date",
+            "org_type",
+            "org_code",
+            "numerator",
+            "denominator",
+        ],
+        filters=[
+            ("indicator_id", "=", indicator_id),
+            ("org_type", "=", "practice"),
+            ("reporting_date", ">=", season_start),
+            ("reporting_date", "<=", max(dates)),
+        ],
+    )
+    if results.num_rows == 0:
+        raise ValueError(f"{ws.results_path}: no practice results for {indicator_id} from {season_start}")
+    last_date = pc.max(results["reporting_date"]).as_py()
+    final = results.filter(pc.equal(results["reporting_date"], last_date)).sort_by("org_code")
+    codes = final["org_code"].to_pylist()
+    numerator = np.asarray(final["numerator"].to_numpy(), dtype="float64")
+    denominator = np.asarray(final["denominator"].to_numpy(), dtype="int64")
+
+    # the national curve: share of the season's vaccinations given by each day (uniform in a month)
+    edges = [season_start]
+    shares = []
+    for month, share in FLU_MONTH_SHARE.items():
+        year = season_start.year + (month < season_start.month)
+        nxt = dt.date(year + (month == 12), month % 12 + 1, 1)
+        edges.append(nxt)
+        shares.append(share)
+    cumulative = np.concatenate([[0.0], np.cumsum(shares) / sum(shares)])
+    ordinals = np.array([d.toordinal() for d in edges], dtype="float64")
+    curve = np.interp([d.toordinal() for d in dates], ordinals, cumulative)
+
+    rng = np.random.default_rng(seed)
+    power = rng.lognormal(0.0, 0.25, len(codes))
+    done = np.clip(curve[None, :], 0.0, 1.0) ** power[:, None]  # practices x weeks
+    num = np.floor(numerator[:, None] * done).astype("int64")
+    den = np.repeat(denominator[:, None], len(dates), axis=1)
+    value = np.where(den > 0, num / np.maximum(den, 1), np.nan)
+    n = len(codes) * len(dates)
+    table = pa.table(
+        {
+            "indicator_id": pa.array([indicator_id] * n, pa.string()),
+            "indicator_version": pa.array([final["indicator_version"][0].as_py()] * n, pa.string()),
+            "reporting_date": pa.array(
+                np.tile(np.array(dates, dtype="datetime64[D]"), len(codes)), pa.date32()
+            ),
+            "org_type": pa.array(["practice"] * n, pa.string()),
+            "org_code": pa.array(np.repeat(np.array(codes, dtype=object), len(dates)), pa.string()),
+            "numerator": pa.array(num.ravel(), pa.int64()),
+            "denominator": pa.array(den.ravel(), pa.int64()),
+            "excluded": pa.array(np.zeros(n, dtype="int64"), pa.int64()),
+            "value": pa.array(value.ravel(), pa.float64()),
+        }
+    ).cast(RESULTS)
+    path = ws.series_results_path(series)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    pq.write_table(table, tmp)
+    os.replace(tmp, path)  # readers never see half a file
+    return n

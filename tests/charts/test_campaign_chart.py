@@ -47,3 +47,23 @@ def test_campaign_chart_missing_column():
         campaign_chart(
             [{"date": "2025-10-05", "label": "A", "value": 0.1}], [{"date": "2025-10-05", "value": 0.1}]
         )
+
+
+def test_campaign_chart_spread_instead_of_lines(check_spec):
+    practices, programme = _data()
+    own = [r for r in practices if r["label"] == "Your Surgery"]
+    weeks = sorted({r["date"] for r in programme})
+    spread = [
+        {"date": w, "low": 0.05 * i, "median": 0.1 * i, "high": 0.2 * i} for i, w in enumerate(weeks, 1)
+    ]
+    spec = campaign_chart(own, programme, highlight="Your Surgery", spread=spread)
+    check_spec(spec)
+    band, median, mine, lines = spec["layer"]
+    assert band["mark"]["type"] == "area" and band["encoding"]["y2"] == {"field": "high"}
+    assert [r["high"] for r in band["data"]["values"]] == pytest.approx([0.2, 0.4, 0.6, 0.8])
+    assert [r["median"] for r in median["data"]["values"]] == pytest.approx([0.1, 0.2, 0.3, 0.4])
+    assert {r["label"] for r in mine["data"]["values"]} == {"Your Surgery"}
+    assert "Practice A" not in str(spec)
+    assert "middle 80% of practices" in spec["description"]
+    assert band["encoding"]["color"]["scale"]["domain"][:2] == ["Middle 80% of practices", "Practice median"]
+    assert render(spec, "png")[:4] == b"\x89PNG"

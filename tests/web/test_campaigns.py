@@ -10,6 +10,7 @@ import datetime as dt
 import io
 import json
 
+import numpy as np
 import pytest
 from django.core.exceptions import ValidationError
 
@@ -281,3 +282,57 @@ def test_cli_create_bad_file_names_the_field(programme, campaign, tmp_path):
         assert result.exit_code == 2, (change, result.output)
         assert str(bad) in result.output and message in " ".join(result.output.split()), result.output
         assert Campaign.objects.count() == before
+
+
+def test_tables_and_chart_at_national_scale():
+    """Thousands of practices: the chart draws a percentile band and the user's own lines, not a
+    line per practice; the page holds the first rows and the own ones, the downloads all."""
+    from gpqi.web.campaigns import tables
+    from gpqi.web.campaigns.progress import Progress, Standing, Week
+
+    weeks = cd.WEEKS[:4]
+    n = tables.CHART_LINES_LIMIT + 50
+    practices = []
+    for i in range(n):
+        weekly = [None if i % 10 == 0 else (i % 97) / 100 * (j + 1) / 4 for j in range(len(weeks))]
+        practices.append(
+            Standing(
+                code=f"P{i:04d}",
+                label=f"Practice {i}",
+                own=i == n - 1,
+                named=i == n - 1,
+                target=0.75,
+                numerator=None if weekly[-1] is None else 100 * weekly[-1],
+                denominator=None if weekly[-1] is None else 100.0,
+                value=weekly[-1],
+                expected=0.3,
+                weekly=weekly,
+            )
+        )
+    progress = Progress(
+        campaign_id=1,
+        name="x",
+        indicator_id="flu-65",
+        higher_is_better=True,
+        target=0.75,
+        reach_by=cd.REACH_BY,
+        weeks=weeks,
+        programme=[Week(w, 10.0, 100.0, 0.1, 0.2) for w in weeks],
+        practices=practices,
+        programme_disclosed=True,
+    )
+    spec = tables.chart_spec(progress)
+    band = spec["layer"][0]["data"]["values"]
+    for j, row in enumerate(band):
+        column = [s.weekly[j] for s in practices if s.weekly[j] is not None]
+        assert (row["low"], row["median"], row["high"]) == pytest.approx(
+            tuple(np.percentile(column, [10, 50, 90]))
+        )
+    drawn = {r["label"] for layer in spec["layer"] for r in layer["data"]["values"] if "label" in r}
+    assert drawn == {f"Practice {n - 1}"}
+    ranking = tables.ranking_table(progress)
+    shown = ranking.display_rows()
+    assert len(shown) == ranking.display_limit + 1 and shown[-1]["practice"] == f"Practice {n - 1}"
+    assert ranking.row_count() == n and len(ranking.all_rows()) == n
+    weekly = tables.weekly_table(progress)
+    assert len(weekly.all_rows()) == n and len(weekly.display_rows()) <= weekly.display_limit + 1

@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable
 
 from gpqi.workspace import Workspace
@@ -34,7 +35,16 @@ def build_series(ws: Workspace, say: Callable[[str], None]) -> None:
     from gpqi.engine import run
 
     if ws.current_snapshot_id() is None:
-        say("No snapshot (results-only demo): the flu campaign has no weekly series")
+        say("No snapshot: the flu campaign has no weekly series")
+        return
+    manifest = json.loads((ws.current_snapshot() / "manifest.json").read_text(encoding="utf-8"))
+    if manifest.get("kind") == "results-only":  # no patients to search: counts synthesised
+        from gpqi.engine.dates import parse_dates
+        from gpqi.synth.results_only import write_weekly_series
+
+        if not ws.series_results_path(SERIES).exists():
+            rows = write_weekly_series(ws, SERIES, "flu-65", parse_dates(WEEKS), dt.date(2025, 9, 1))
+            say(f"Weekly flu series synthesised for the results-only programme: {rows:,} rows")
         return
     outcome = run(ws, ["flu-65"], dates=WEEKS, series=SERIES)
     if outcome.computed:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from django.urls import reverse
 
 from gpqi.web.campaigns.models import Campaign
-from gpqi.web.campaigns.progress import NoSeries, Progress, Standing, compute
+from gpqi.web.campaigns.progress import NoSeries, Progress, Standing, progress_for
 from gpqi.web.permissions import Access
 from gpqi.workspace import Workspace
 
@@ -44,7 +44,7 @@ def campaign_panel(access: Access, ws: Workspace, limit_own: int = 5) -> list[Pa
     for campaign in Campaign.objects.filter(status=Campaign.ACTIVE):
         item = PanelItem(campaign.name, reverse("campaigns:detail", args=[campaign.pk]))
         try:
-            progress = compute(campaign, access, ws)
+            progress = progress_for(campaign, access, ws)
         except NoSeries:
             item.message = "No weekly results yet."
             items.append(item)

@@ -13,8 +13,13 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
@@ -52,7 +57,7 @@ class Standing:
     value: float | None
     expected: float
     rank: int | None = None
-    weekly: list[tuple[dt.date, float | None]] = field(default_factory=list)
+    weekly: list[float | None] = field(default_factory=list)  # uptake in each of Progress.weeks
 
     @property
     def gap(self) -> float | None:
@@ -106,6 +111,21 @@ class Progress:
     def own(self) -> list[Standing]:
         return [s for s in self.practices if s.own]
 
+    @cached_property
+    def spread(self) -> list[dict[str, Any]]:
+        """Each week's 10th, 50th and 90th percentile of the practices' uptake as shown to the
+        user (disclosed; suppressed practices left out): the chart's band at national scale."""
+        values = np.array(
+            [[np.nan if v is None else v for v in s.weekly] for s in self.practices], dtype="float64"
+        ).reshape(len(self.practices), len(self.weeks))
+        out = []
+        for j, week in enumerate(self.weeks):
+            column = values[:, j][~np.isnan(values[:, j])]
+            if len(column):
+                low, median, high = np.percentile(column, [10, 50, 90])
+                out.append({"date": week, "low": float(low), "median": float(median), "high": float(high)})
+        return out
+
 
 def read_series(ws: Workspace, series: str, indicator_id: str, start: dt.date, end: dt.date) -> pd.DataFrame:
     """Practice rows of one indicator in a series between two dates (inclusive)."""
@@ -121,6 +141,7 @@ def read_series(ws: Workspace, series: str, indicator_id: str, start: dt.date, e
     table = pq.read_table(
         path,
         columns=["indicator_id", "reporting_date", "org_type", "org_code", "numerator", "denominator"],
+        read_dictionary=["org_code"],  # categorical: thousands of practices repeat every week
         filters=[
             ("indicator_id", "=", indicator_id),
             ("org_type", "=", "practice"),
@@ -137,22 +158,27 @@ def read_series(ws: Workspace, series: str, indicator_id: str, start: dt.date, e
 
 
 def compute(campaign, access: Access, ws: Workspace) -> Progress:  # noqa: ANN001 - a Campaign
-    """The campaign's progress for a user; NoSeries when there is nothing to show yet."""
+    """The campaign's progress for a user; NoSeries when there is nothing to show yet.
+
+    Works on whole arrays (practices x weeks): at national scale a campaign has thousands of
+    practices and dozens of weeks, and a page must not loop over each cell in pandas."""
     from gpqi.indicators import get
 
     indicator = get(campaign.indicator_id)
     policy = ws.config.disclosure
     frame = read_series(ws, campaign.series, campaign.indicator_id, campaign.start, campaign.end)
-    visible = set(access.visible())
-    frame = frame[frame["org_code"].isin(visible)].copy()
+    frame = frame[frame["org_code"].isin(access.shared)].reset_index(drop=True)
+    # practices left out must not come back as empty categories (in the pivot below)
+    frame["org_code"] = frame["org_code"].cat.remove_unused_categories()
     weeks = sorted(set(frame["reporting_date"]))
     if not weeks:
         raise NoSeries("No practice in this campaign has an agreement in force that you may see.")
     overrides = campaign.overrides()
     reach_by = campaign.reach_by
+    latest = weeks[-1]
 
     # Disclose other practices' counts first; everything after works on what may be shown.
-    others = frame["org_code"].map(access.needs_disclosure).astype(bool)
+    others = ~frame["org_code"].isin(access.own).to_numpy()
     shown = frame.copy()
     shown["value"] = shown["numerator"] / shown["denominator"].where(shown["denominator"] > 0)
     if others.any():
@@ -164,30 +190,40 @@ def compute(campaign, access: Access, ws: Workspace) -> Progress:  # noqa: ANN00
         ].to_numpy()
     shown = shown.astype({"numerator": "float64", "denominator": "float64", "value": "float64"})
 
-    def opt(x: float) -> float | None:
-        return None if x is None or pd.isna(x) else float(x)
+    # practices x weeks: values; the latest week's counts; each practice's trajectory
+    grid = shown.pivot(index="org_code", columns="reporting_date", values="value").reindex(columns=weeks)
+    codes = [str(c) for c in grid.index]
+    values = grid.to_numpy(dtype="float64")
+    last = shown[shown["reporting_date"] == latest].set_index("org_code").reindex(grid.index)
+    targets = [overrides.get(code, campaign.target) for code in codes]
+    trajectory = {
+        t: [expected(w, campaign.start, reach_by, t) for w in weeks] for t in set(targets) | {campaign.target}
+    }
+    expect = np.array([trajectory[t] for t in targets], dtype="float64").reshape(len(codes), len(weeks))
+    behind_by_week = np.nan_to_num(values, nan=np.inf) < expect - 1e-12
+    cells = np.where(np.isnan(values), None, values.astype(object))
 
-    standings: list[Standing] = []
-    latest = weeks[-1]
-    for code, rows in shown.groupby("org_code"):
-        code = str(code)
-        rows = rows.set_index("reporting_date")
-        target = overrides.get(code, campaign.target)
-        last = rows.loc[latest] if latest in rows.index else None
-        standings.append(
-            Standing(
-                code=code,
-                label=access.label(code),
-                own=code in access.own,
-                named=access.is_named(code),
-                target=target,
-                numerator=opt(last["numerator"]) if last is not None else None,
-                denominator=opt(last["denominator"]) if last is not None else None,
-                value=opt(last["value"]) if last is not None else None,
-                expected=expected(latest, campaign.start, reach_by, target),
-                weekly=[(w, opt(rows.loc[w, "value"]) if w in rows.index else None) for w in weeks],
-            )
+    def column(name: str) -> list[float | None]:
+        raw = last[name].to_numpy(dtype="float64")
+        return np.where(np.isnan(raw), None, raw.astype(object)).tolist()
+
+    standings = [
+        Standing(
+            code=code,
+            label=access.label(code),
+            own=code in access.own,
+            named=access.is_named(code),
+            target=targets[i],
+            numerator=num,
+            denominator=den,
+            value=val,
+            expected=float(expect[i, -1]),
+            weekly=cells[i].tolist(),
         )
+        for i, (code, num, den, val) in enumerate(
+            zip(codes, column("numerator"), column("denominator"), column("value"), strict=True)
+        )
+    ]
     sign = -1 if indicator.higher_is_better else 1
     standings.sort(key=lambda s: (s.value is None, sign * (s.value or 0.0), s.label))
     rank = 0
@@ -202,21 +238,18 @@ def compute(campaign, access: Access, ws: Workspace) -> Progress:  # noqa: ANN00
     # Programme: raw sums over the practices shown, then disclosed unless all are the user's own.
     programme_disclosed = bool(others.any())
     totals = frame.groupby("reporting_date")[["numerator", "denominator"]].sum()
+    behind_counts = behind_by_week.sum(axis=0)
     programme: list[Week] = []
-    for week in weeks:
+    for j, week in enumerate(weeks):
         num, den = float(totals.loc[week, "numerator"]), float(totals.loc[week, "denominator"])
         if programme_disclosed:
             num = disclose(num, policy.redact_at_or_below, policy.round_to)
             den = disclose(den, policy.redact_at_or_below, policy.round_to)
-        num_o, den_o = opt(num), opt(den)
+        num_o = None if num is None or math.isnan(num) else float(num)
+        den_o = None if den is None or math.isnan(den) else float(den)
         value = num_o / den_o if num_o is not None and den_o else None
-        behind = 0
-        for s in standings:
-            v = dict(s.weekly).get(week)
-            if v is not None and v < expected(week, campaign.start, reach_by, s.target) - 1e-12:
-                behind += 1
         programme.append(
-            Week(week, num_o, den_o, value, expected(week, campaign.start, reach_by, campaign.target), behind)
+            Week(week, num_o, den_o, value, trajectory[campaign.target][j], int(behind_counts[j]))
         )
     return Progress(
         campaign_id=campaign.pk,
@@ -231,6 +264,48 @@ def compute(campaign, access: Access, ws: Workspace) -> Progress:  # noqa: ANN00
         programme_disclosed=programme_disclosed,
         central=access.is_central,
     )
+
+
+MEMO_ENTRIES = 16  # Progress objects kept per process (one per campaign and user scope)
+_memo: OrderedDict[tuple, Progress] = OrderedDict()
+_memo_lock = threading.Lock()
+
+
+def progress_for(campaign, access: Access, ws: Workspace) -> Progress:  # noqa: ANN001 - a Campaign
+    """`compute`, memoised per process on everything the result depends on: the campaign (and
+    its practice targets), the series file, and the user's scope (own, shared and identifiable
+    practices, and the practice register their labels come from). Users with the same scope
+    (a practice's staff, a network's lead, the central team) share one entry; no entry is ever
+    given to a user whose scope differs."""
+    try:
+        stat = ws.series_results_path(campaign.series).stat()
+    except (OSError, WorkspaceError):
+        return compute(campaign, access, ws)  # compute says why there is nothing to show
+    key = (
+        campaign.pk,
+        campaign.updated_at,
+        tuple(sorted(campaign.overrides().items())),
+        str(ws.root),
+        ws.config.disclosure.redact_at_or_below,
+        ws.config.disclosure.round_to,
+        stat.st_mtime_ns,
+        stat.st_size,
+        access.is_central,
+        access.own,
+        access.shared,
+        access.identifiable,
+        id(access.practices),  # the register is rebuilt (a new dict) when practices change
+    )
+    with _memo_lock:
+        if key in _memo:
+            _memo.move_to_end(key)
+            return _memo[key]
+    progress = compute(campaign, access, ws)
+    with _memo_lock:
+        _memo[key] = progress
+        while len(_memo) > MEMO_ENTRIES:
+            _memo.popitem(last=False)
+    return progress
 
 
 def central_access() -> Access:

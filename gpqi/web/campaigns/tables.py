@@ -3,7 +3,10 @@ disclosed for the user), so the page, its downloads and the newsletter show the 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
+
+import pandas as pd
 
 from gpqi.web.campaigns.progress import Progress, Standing
 from gpqi.web.tables import Column, Table
@@ -71,11 +74,23 @@ def _standing_columns() -> list[Column]:
     ]
 
 
+def _fill(
+    t: Table, items: list[Any], row: Callable[[Any], dict[str, Any]], own: Callable[[Any], bool]
+) -> Table:
+    """The page shows the first rows and the user's own; the downloads build every row when
+    asked (thousands at national scale)."""
+    if len(items) <= t.display_limit:
+        t.rows = [row(x) for x in items]
+    else:
+        shown = items[: t.display_limit] + [x for x in items[t.display_limit :] if own(x)]
+        t.set_rows([row(x) for x in shown], len(items), lambda: [row(x) for x in items])
+    return t
+
+
 def ranking_table(p: Progress) -> Table:
     when = p.latest.strftime("%d %B %Y") if p.latest else ""
     t = Table("ranking", f"Practices ranked by uptake in the week ending {when}", _standing_columns())
-    t.rows = [_standing_row(s) for s in p.practices]
-    return t
+    return _fill(t, p.practices, _standing_row, lambda s: s.own and not p.central)
 
 
 def behind_table(p: Progress) -> Table:
@@ -84,8 +99,7 @@ def behind_table(p: Progress) -> Table:
         f"Practices behind their trajectory ({len(p.behind)} of {len(p.practices)})",
         _standing_columns(),
     )
-    t.rows = [_standing_row(s) for s in p.behind]
-    return t
+    return _fill(t, p.behind, _standing_row, lambda s: s.own and not p.central)
 
 
 def weekly_table(p: Progress) -> Table:
@@ -93,25 +107,35 @@ def weekly_table(p: Progress) -> Table:
         Column(f"w{i}", w.strftime("%d %b"), "pct") for i, w in enumerate(p.weeks)
     ]
     t = Table("weekly-uptake", "Cumulative uptake by practice and week", cols)
-    for s in sorted(p.practices, key=lambda s: s.label):
-        row: dict[str, Any] = {"practice": s.label, "_class": "gpqi-own" if s.own else ""}
-        for i, (_week, value) in enumerate(s.weekly):
-            row[f"w{i}"] = value
-        t.rows.append(row)
-    return t
+
+    def row(s: Standing) -> dict[str, Any]:
+        out: dict[str, Any] = {"practice": s.label, "_class": "gpqi-own" if s.own else ""}
+        out.update((f"w{i}", value) for i, value in enumerate(s.weekly))
+        return out
+
+    return _fill(t, sorted(p.practices, key=lambda s: s.label), row, lambda s: s.own and not p.central)
+
+
+CHART_LINES_LIMIT = 200  # more practices than this: a band of percentiles instead of a line each
 
 
 def chart_spec(p: Progress, title: str | None = None, width: int | str = "container") -> dict[str, Any]:
     from gpqi.charts import campaign_chart
 
+    own = [] if p.central else p.own()
+    many = len(p.practices) > CHART_LINES_LIMIT
+    drawn = own if many else p.practices
     practices = [
-        {"date": week, "label": s.label, "value": value} for s in p.practices for week, value in s.weekly
+        {"date": week, "label": s.label, "value": value}
+        for s in drawn
+        for week, value in zip(p.weeks, s.weekly, strict=True)
     ]
     programme = [{"date": w.date, "value": w.value, "expected": w.expected} for w in p.programme]
     return campaign_chart(
-        practices,
+        practices or pd.DataFrame(columns=["date", "label", "value"]),
         programme,
-        highlight=[] if p.central else [s.label for s in p.own()],
+        highlight=[s.label for s in own],
         title=title,
         width=width,
+        spread=p.spread if many else None,
     )

@@ -14,7 +14,7 @@ from gpqi.web.accounts.models import CENTRAL_ROLES, Role
 from gpqi.web.campaigns import tables
 from gpqi.web.campaigns.forms import TipForm
 from gpqi.web.campaigns.models import Campaign
-from gpqi.web.campaigns.progress import NoSeries, compute
+from gpqi.web.campaigns.progress import NoSeries, progress_for
 from gpqi.web.dashboard.page import Page, respond
 from gpqi.web.permissions import Access, access_for
 from gpqi.web.tables import Column, Table
@@ -79,7 +79,7 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
     page = Page(campaign.name)
     ctx = {"campaign": campaign, "may_edit_tip": may_edit_tip(access), "progress": None}
     try:
-        progress = compute(campaign, access, workspace())
+        progress = progress_for(campaign, access, workspace())
     except NoSeries as exc:
         ctx["no_series"] = str(exc)
         return respond(request, "campaigns/detail.jinja", page, ctx)
