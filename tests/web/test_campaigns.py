@@ -336,3 +336,34 @@ def test_tables_and_chart_at_national_scale():
     assert ranking.row_count() == n and len(ranking.all_rows()) == n
     weekly = tables.weekly_table(progress)
     assert len(weekly.all_rows()) == n and len(weekly.display_rows()) <= weekly.display_limit + 1
+
+
+def test_progress_memo_is_shared_only_within_a_scope(programme, campaign):
+    """Users with the same scope share one memoised progress; another scope never gets it; a
+    change of agreement (naming withdrawn) is seen at once."""
+    from django.contrib.auth.models import User
+
+    from gpqi.web.campaigns.progress import progress_for
+    from gpqi.web.governance.models import Agreement, Practice
+    from gpqi.web.permissions import build_access
+    from gpqi.workspace import open_workspace
+
+    ws = open_workspace(programme.root)
+
+    def progress(username: str):  # noqa: ANN202
+        return progress_for(campaign.campaign, build_access(User.objects.get(username=username)), ws)
+
+    clinician, manager = progress("clinician"), progress("manager")
+    assert clinician is manager  # one practice's staff: one entry
+    facilitator = progress("facilitator")
+    assert facilitator is not clinician
+    assert {s.code for s in facilitator.own()} == set(programme.facilitated)
+    analyst = progress("analyst")
+    assert analyst is not clinician and not analyst.programme_disclosed and clinician.programme_disclosed
+    named = Practice.objects.get(code=programme.named_peer)
+    assert named.name in {s.label for s in clinician.practices}
+    Agreement.objects.filter(practice=named).update(identifiable_comparison=False)
+    Agreement.objects.filter(practice=named).first().save()  # bumps updated_at, as an edit would
+    after = progress("clinician")
+    labels = {s.label for s in after.practices}
+    assert named.name not in labels and named.pseudonym in labels

@@ -100,11 +100,12 @@ class Progress:
     def latest(self) -> dt.date | None:
         return self.weeks[-1] if self.weeks else None
 
-    @property
+    # cached: a Progress is complete when built (ranks are set before), and memoised for reuse
+    @cached_property
     def behind(self) -> list[Standing]:
         return [s for s in self.practices if s.behind]
 
-    @property
+    @cached_property
     def ranked(self) -> list[Standing]:
         return [s for s in self.practices if s.rank is not None]
 
@@ -201,7 +202,7 @@ def compute(campaign, access: Access, ws: Workspace) -> Progress:  # noqa: ANN00
     }
     expect = np.array([trajectory[t] for t in targets], dtype="float64").reshape(len(codes), len(weeks))
     behind_by_week = np.nan_to_num(values, nan=np.inf) < expect - 1e-12
-    cells = np.where(np.isnan(values), None, values.astype(object))
+    cells = np.where(np.isnan(values), None, values.astype(object)).tolist()
 
     def column(name: str) -> list[float | None]:
         raw = last[name].to_numpy(dtype="float64")
@@ -218,7 +219,7 @@ def compute(campaign, access: Access, ws: Workspace) -> Progress:  # noqa: ANN00
             denominator=den,
             value=val,
             expected=float(expect[i, -1]),
-            weekly=cells[i].tolist(),
+            weekly=cells[i],
         )
         for i, (code, num, den, val) in enumerate(
             zip(codes, column("numerator"), column("denominator"), column("value"), strict=True)
@@ -267,8 +268,9 @@ def compute(campaign, access: Access, ws: Workspace) -> Progress:  # noqa: ANN00
 
 
 MEMO_ENTRIES = 16  # Progress objects kept per process (one per campaign and user scope)
-_memo: OrderedDict[tuple, Progress] = OrderedDict()
+_memo: OrderedDict[tuple, tuple[dict, Progress]] = OrderedDict()
 _memo_lock = threading.Lock()
+_pending: dict[tuple, threading.Lock] = {}
 
 
 def progress_for(campaign, access: Access, ws: Workspace) -> Progress:  # noqa: ANN001 - a Campaign
@@ -294,17 +296,29 @@ def progress_for(campaign, access: Access, ws: Workspace) -> Progress:  # noqa: 
         access.own,
         access.shared,
         access.identifiable,
-        id(access.practices),  # the register is rebuilt (a new dict) when practices change
+        id(access.practices),  # the register is rebuilt (a new dict) when practices change;
+        # each entry keeps its register alive (below), so this id cannot be reused meanwhile
     )
     with _memo_lock:
         if key in _memo:
             _memo.move_to_end(key)
-            return _memo[key]
-    progress = compute(campaign, access, ws)
-    with _memo_lock:
-        _memo[key] = progress
-        while len(_memo) > MEMO_ENTRIES:
-            _memo.popitem(last=False)
+            return _memo[key][1]
+        # one computation per key: users of one scope arriving together wait for it rather than
+        # each working it out (they would share the process's one core under the GIL)
+        pending = _pending.setdefault(key, threading.Lock())
+    with pending:
+        with _memo_lock:
+            if key in _memo:
+                return _memo[key][1]
+        try:
+            progress = compute(campaign, access, ws)
+            with _memo_lock:
+                _memo[key] = (access.practices, progress)
+                while len(_memo) > MEMO_ENTRIES:
+                    _memo.popitem(last=False)
+        finally:
+            with _memo_lock:
+                _pending.pop(key, None)
     return progress
 
 
