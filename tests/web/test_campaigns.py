@@ -257,6 +257,19 @@ def test_cli_create_list_status(programme, campaign, tmp_path):
     )
 
 
+def test_cli_status_names_at_most_a_few_behind(programme, campaign, monkeypatch):
+    """At national scale thousands can be behind: the terminal names the first few, --json all."""
+    from gpqi.web.campaigns import cli
+
+    monkeypatch.setattr(cli, "BEHIND_LISTED", 1)
+    pk = str(campaign.campaign.pk)
+    every = json.loads(_cli("campaign", "status", pk, "-w", str(programme.root), "--json").output)["behind"]
+    assert len(every) >= 2
+    out = _cli("campaign", "status", pk, "-w", str(programme.root)).output
+    assert mentions(out, every[0]["name"]) and not mentions(out, every[1]["name"])
+    assert f"and {len(every) - 1:,} more (--json lists all)" in out
+
+
 BAD_FILES = [
     (("target: 0.75", "target: 75"), "target: Input should be less than or equal to 1"),
     (("indicator: flu-65", "indicator: flu-99"), "indicator: No indicator 'flu-99'"),

@@ -18,6 +18,8 @@ campaign_app = typer.Typer(
 )
 WorkspaceOpt = Annotated[Path, typer.Option("--workspace", "-w", help="The workspace folder.")]
 
+BEHIND_LISTED = 20  # practices named on the terminal; --json holds every one
+
 
 def open_app(workspace: Path):  # noqa: ANN201 - a Workspace
     """Configure Django for the workspace and bring its app database up to date."""
@@ -142,8 +144,14 @@ def status_command(
             )
         console.print(table)
         if item["behind"]:
-            names = ", ".join(f"{b['name']} ({b['uptake']:.1%})" for b in item["behind"])
-            console.print(f"Behind the trajectory in the last week: {names}", highlight=False)
+            behind = item["behind"]
+            names = ", ".join(f"{b['name']} ({b['uptake']:.1%})" for b in behind[:BEHIND_LISTED])
+            more = (
+                f", and {len(behind) - BEHIND_LISTED:,} more (--json lists all)"
+                if len(behind) > BEHIND_LISTED
+                else ""
+            )
+            console.print(f"Behind the trajectory in the last week: {names}{more}", highlight=False)
 
 
 @campaign_app.command("create")
