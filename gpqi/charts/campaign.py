@@ -85,7 +85,7 @@ def campaign_chart(
     if band is not None:
         scale = {
             "domain": [BAND, MEDIAN, "Your practice", PROGRAMME, TRAJECTORY],
-            "range": [pal.MDC_COMMON, pal.MDC_COMMON, pal.NHS_RED, pal.NHS_DARK_BLUE, pal.NHS_BLACK],
+            "range": [pal.MDC_COMMON, pal.NHS_GREY_1, pal.NHS_RED, pal.NHS_DARK_BLUE, pal.NHS_BLACK],
         }
     pct = {"type": "quantitative", "format": value_format}
     week = {"field": "date", "type": "temporal", "format": "%d %b %Y", "title": "Week"}
