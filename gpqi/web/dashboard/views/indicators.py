@@ -4,6 +4,7 @@ trend with SPC and peer deciles for the chosen focus, variation then and now."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -56,13 +57,93 @@ def indicator_list(request: HttpRequest, c: Ctx) -> HttpResponse:
     return respond(request, "dashboard/indicators.jinja", page, {})
 
 
+@dataclass
+class Selection:
+    """What one indicator page request resolved to: the dates, the focus and the funnel method,
+    and the practices at both dates as this user may see them (disclosed, labelled only where
+    shown). Each part of the page is built from it by one function below."""
+
+    c: Ctx
+    meta: IndicatorMeta
+    date: dt.date
+    compare: dt.date
+    focus: str  # a practice code, "network:CODE" or "programme"
+    focus_codes: set[str]  # the focus's own practices (drawn and listed as themselves)
+    method: str  # funnel limits: "spiegelhalter" or "wilson"
+    now: pd.DataFrame  # practices at `date` (column `focus` flags the focus practices)
+    then: pd.DataFrame  # the same at `compare`
+    fb: Any  # the funnel's comparator and overdispersion (analysis.FunnelBase), or None
+    shown: pd.DataFrame  # `now` with a value to show
+    focus_rows: pd.DataFrame  # the focus practices among them, labelled
+    big: bool  # past POINTS_LIMIT practices the charts draw bins and groups
+    highlight: list[str]  # the focus practices' labels
+
+    @property
+    def a(self) -> Access:
+        return self.c.access
+
+    @property
+    def indicator_id(self) -> str:
+        return self.meta.id
+
+    @property
+    def ckey(self) -> tuple:
+        return analysis.class_key(self.a)
+
+    @property
+    def target(self) -> float:
+        return self.fb.target if self.fb is not None else float("nan")
+
+    @property
+    def tau2(self) -> float:
+        return self.fb.tau2 if self.fb is not None else 0.0
+
+    def class_shown(self, d: dt.date, method: str | None) -> pd.DataFrame:
+        """Every shared practice at a date as the user's class sees them (no own overlay): what
+        the memoised programme-wide parts are built from."""
+        f, _ = analysis.indicator_frame(
+            self.c.ws, self.c.store, self.a, self.indicator_id, d, method, overlay_own=False
+        )
+        return f[~f["redacted"] & (f["denominator"] > 0)]
+
+
 @with_results
 def indicator(request: HttpRequest, c: Ctx, indicator_id: str) -> HttpResponse:
     """Funnel plot, league table, before/after distribution, trend with SPC, variation."""
-    a = c.access
     meta = c.catalogue.get(indicator_id)
     if meta is None:
         raise Http404("No such indicator")
+    s, choices = _select(request, c, meta)
+    page = Page(meta.title)
+    _add_funnel(page, s)
+    league = _add_league(page, s, request)
+    _add_distribution(page, s)
+    _add_variation(page, s)
+    spc = _add_trend(page, s)
+    return respond(
+        request,
+        "dashboard/indicator.jinja",
+        page,
+        {
+            "meta": meta,
+            "date": s.date,
+            "compare": s.compare,
+            "focus": s.focus,
+            "method": s.method,
+            "hidden": int(s.now["redacted"].sum()),
+            "spc": spc,
+            "funnel": s.fb,
+            "n_shown": len(s.shown),
+            **choices,
+            **league,
+        },
+    )
+
+
+def _select(request: HttpRequest, c: Ctx, meta: IndicatorMeta) -> tuple[Selection, dict[str, Any]]:
+    """The request's choices, checked against what the user may see (404 otherwise), and the
+    pickers the page offers."""
+    a = c.access
     dates = c.store.dates()
     date = parse_date(request.GET.get("date"), dates, c.date)
     default_compare = (
@@ -77,7 +158,6 @@ def indicator(request: HttpRequest, c: Ctx, indicator_id: str) -> HttpResponse:
     focus_options = [(p, a.label(p)) for p in own_shared] if len(own_shared) <= PICKER_LIMIT else []
     visible_networks = analysis.visible_networks(c.store, a)
     own_networks = sorted({a.practices[p].network_code for p in own_shared})
-    networks = own_networks if len(own_networks) <= PICKER_LIMIT else []
     focus = (
         request.GET.get("focus")
         or (a.home_practice if a.home_practice in a.shared else None)
@@ -92,21 +172,19 @@ def indicator(request: HttpRequest, c: Ctx, indicator_id: str) -> HttpResponse:
     if method not in ("wilson", "spiegelhalter"):
         raise Http404("Unknown funnel method")
 
-    now, fb = analysis.indicator_frame(c.ws, c.store, a, indicator_id, date, method)
-    then, _ = analysis.indicator_frame(c.ws, c.store, a, indicator_id, compare)
-    page = Page(meta.title)
+    now, fb = analysis.indicator_frame(c.ws, c.store, a, meta.id, date, method)
+    then, _ = analysis.indicator_frame(c.ws, c.store, a, meta.id, compare)
     focus_codes = (
         {focus}
         if focus in a.own
         else (
-            {p for p in a.own_shared() if a.practices[p].network_code == focus[8:]}
+            {p for p in own_shared if a.practices[p].network_code == focus[8:]}
             if focus.startswith("network:")
             else set()
         )
     )
     for f in (now, then):
         f["focus"] = f["org_code"].isin(focus_codes).to_numpy()
-
     shown = now[~now["redacted"] & (now["denominator"] > 0)]
     # Past POINTS_LIMIT practices the charts draw bins and groups built once per class view
     # (no labels, nothing of this user's own counts) plus the focus practices as themselves.
@@ -115,39 +193,64 @@ def indicator(request: HttpRequest, c: Ctx, indicator_id: str) -> HttpResponse:
     focus_rows = shown[shown["focus"]].assign(label=lambda f: analysis.labels(a, f["org_code"]))
     if big:
         shown.loc[shown["focus"], "label"] = focus_rows["label"]
-    highlight = [a.label(p) for p in sorted(focus_codes)]
-    target = fb.target if fb is not None else float("nan")
-    tau2 = fb.tau2 if fb is not None else 0.0
-    ckey = analysis.class_key(a)
+    selection = Selection(
+        c=c,
+        meta=meta,
+        date=date,
+        compare=compare,
+        focus=focus,
+        focus_codes=focus_codes,
+        method=method,
+        now=now,
+        then=then,
+        fb=fb,
+        shown=shown,
+        focus_rows=focus_rows,
+        big=big,
+        highlight=[a.label(p) for p in sorted(focus_codes)],
+    )
+    choices = {
+        "dates": dates,
+        "focus_options": focus_options,
+        "focus_box": len(own_shared) > PICKER_LIMIT,
+        "networks": own_networks if len(own_networks) <= PICKER_LIMIT else [],
+    }
+    return selection, choices
 
-    def class_shown(d: dt.date, m: str | None) -> pd.DataFrame:
-        f, _ = analysis.indicator_frame(c.ws, c.store, a, indicator_id, d, m, overlay_own=False)
-        return f[~f["redacted"] & (f["denominator"] > 0)]
 
-    if big:
+def _add_funnel(page: Page, s: Selection) -> None:
+    meta, date, method = s.meta, s.date, s.method
+    if s.big:
 
         def base_funnel() -> tuple[dict[str, Any], pd.DataFrame]:
-            class_rows = class_shown(date, method)
+            class_rows = s.class_shown(date, method)
             grid = funnel_limit_grid(class_rows["denominator"].to_numpy(dtype="float64"))
-            limits = stats.funnel_limits(grid, target, method, tau2)
+            limits = stats.funnel_limits(grid, s.target, method, s.tau2)
             bins = page_charts.funnel_bins(class_rows)
-            return page_charts.funnel_base(bins, limits, target, method, tau2, meta), limits
+            return page_charts.funnel_base(bins, limits, s.target, method, s.tau2, meta), limits
 
-        base, limits = c.store.memo_large(("funnel-base", indicator_id, date, method, ckey), base_funnel)
-        outl = shown["outlier_998"]
-        binned = (len(shown), int((outl == "high").sum()), int((outl == "low").sum()))
+        base, limits = s.c.store.memo_large(
+            ("funnel-base", s.indicator_id, date, method, s.ckey), base_funnel
+        )
+        outl = s.shown["outlier_998"]
+        binned = (len(s.shown), int((outl == "high").sum()), int((outl == "low").sum()))
         spec = page_charts.funnel_binned(
-            base, focus_rows, limits, target, method, tau2, meta, highlight, binned
+            base, s.focus_rows, limits, s.target, method, s.tau2, meta, s.highlight, binned
         )
     else:
-        spec = page_charts.funnel(shown, target, method, tau2, meta, highlight)
+        spec = page_charts.funnel(s.shown, s.target, method, s.tau2, meta, s.highlight)
     page.add_chart(
         "funnel",
         f"Funnel plot at {date:%B %Y} ({'overdispersion-adjusted' if method == 'spiegelhalter' else 'Wilson'} limits)",
         spec,
     )
 
-    order = shown.sort_values("value", ascending=not meta.higher_is_better, kind="stable")
+
+def _add_league(page: Page, s: Selection, request: HttpRequest) -> dict[str, Any]:
+    """The league table (a page of LEAGUE_PAGE_ROWS plus the focus practices; the downloads hold
+    every practice) and the caterpillar chart of the same rows."""
+    a, meta = s.a, s.meta
+    order = s.shown.sort_values("value", ascending=not meta.higher_is_better, kind="stable")
     order = order.assign(rank=np.arange(1, len(order) + 1))
     per_page = LEAGUE_PAGE_ROWS
     pages = max(1, -(-len(order) // per_page))
@@ -155,7 +258,7 @@ def indicator(request: HttpRequest, c: Ctx, indicator_id: str) -> HttpResponse:
     window = order.iloc[(league_page - 1) * per_page : league_page * per_page]
     extra = order[order["focus"] & ~order.index.isin(window.index)]
     on_page = pd.concat([window, extra])
-    if big:
+    if s.big:
         on_page = on_page.assign(label=analysis.labels(a, on_page["org_code"]))
 
     def league_row(r: dict[str, Any]) -> dict[str, Any]:
@@ -175,13 +278,13 @@ def indicator(request: HttpRequest, c: Ctx, indicator_id: str) -> HttpResponse:
         }
 
     def all_league_rows() -> list[dict[str, Any]]:
-        full = order if not big else order.assign(label=analysis.labels(a, order["org_code"]))
+        full = order if not s.big else order.assign(label=analysis.labels(a, order["org_code"]))
         return [league_row(r) for r in full.to_dict("records")]
 
     league = page.add_table(
         Table(
             "league-table",
-            f"All practices with an agreement at {date:%d %B %Y}, {'highest' if meta.higher_is_better else 'lowest'} first",
+            f"All practices with an agreement at {s.date:%d %B %Y}, {'highest' if meta.higher_is_better else 'lowest'} first",
             [
                 Column("rank", "Rank", "int"),
                 Column("label", "Practice"),
@@ -198,7 +301,6 @@ def indicator(request: HttpRequest, c: Ctx, indicator_id: str) -> HttpResponse:
     league.set_rows(
         [league_row(r) for r in on_page.to_dict("records")], total=len(order), every=all_league_rows
     )
-    hidden = int(now["redacted"].sum())
     page.add_chart(
         "caterpillar",
         "League table with 95% confidence intervals"
@@ -207,13 +309,23 @@ def indicator(request: HttpRequest, c: Ctx, indicator_id: str) -> HttpResponse:
             if pages > 1
             else ""
         ),
-        page_charts.caterpillar(on_page if pages > 1 else order, meta, highlight, target),
+        page_charts.caterpillar(on_page if pages > 1 else order, meta, s.highlight, s.target),
     )
+    return {
+        "league_page": league_page,
+        "league_pages": pages,
+        "league_links": _league_links(request, league_page, pages, per_page, len(order)),
+    }
 
-    def build_distribution() -> dict[str, Any]:
-        then_shown = then[~then["redacted"] & (then["denominator"] > 0)]
+
+def _add_distribution(page: Page, s: Selection) -> None:
+    """Practices at the two dates sized by list size: the "before and after" picture."""
+    a, c = s.a, s.c
+
+    def build() -> dict[str, Any]:
+        then_shown = s.then[~s.then["redacted"] & (s.then["denominator"] > 0)]
         parts = []
-        for d, f in ((compare, then_shown), (date, shown)):
+        for d, f in ((s.compare, then_shown), (s.date, s.shown)):
             period = d.strftime("%b %Y")
             sizes = c.store.list_sizes(d)
             mine = f[f["focus"]]
@@ -225,16 +337,16 @@ def indicator(request: HttpRequest, c: Ctx, indicator_id: str) -> HttpResponse:
                     "size": [sizes.get(code, 0) for code in mine["org_code"]],
                 }
             )
-            if big:
+            if s.big:
 
                 def groups(
                     d: dt.date = d, period: str = period, sizes: dict[str, int] = sizes
                 ) -> pd.DataFrame:
-                    g = class_shown(d, None)
+                    g = s.class_shown(d, None)
                     size = np.array([sizes.get(code, 0) for code in g["org_code"].to_numpy(dtype=object)])
                     return page_charts.distribution_groups(g["value"].to_numpy(dtype="float64"), size, period)
 
-                parts.append(c.store.memo_large(("distribution", indicator_id, d, ckey), groups))
+                parts.append(c.store.memo_large(("distribution", s.indicator_id, d, s.ckey), groups))
                 parts.append(mine)
             else:
                 codes = f["org_code"].to_numpy(dtype=object)
@@ -248,41 +360,43 @@ def indicator(request: HttpRequest, c: Ctx, indicator_id: str) -> HttpResponse:
                         }
                     )
                 )
-        return page_charts.distribution(parts, meta, highlight, aggregated=big)
+        return page_charts.distribution(parts, s.meta, s.highlight, aggregated=s.big)
 
     # At scale the spec depends only on the class view and the focus practices (their own users
     # see them named and raw), so it is memoised on exactly those.
-    dist_key = (
+    key = (
         "distribution-spec",
-        indicator_id,
-        date,
-        compare,
-        ckey,
-        tuple(sorted(focus_codes)),
-        tuple(highlight),
+        s.indicator_id,
+        s.date,
+        s.compare,
+        s.ckey,
+        tuple(sorted(s.focus_codes)),
+        tuple(s.highlight),
     )
     page.add_chart(
         "distribution",
-        f"Practices at {compare:%B %Y} and {date:%B %Y}, sized by list size",
-        c.store.memo_large(dist_key, build_distribution) if big else build_distribution(),
+        f"Practices at {s.compare:%B %Y} and {s.date:%B %Y}, sized by list size",
+        c.store.memo_large(key, build) if s.big else build(),
     )
 
-    var_table = page.add_table(
+
+def _add_variation(page: Page, s: Selection) -> None:
+    table = page.add_table(
         Table(
             "variation",
             "Variation between practices, then and now",
             [
                 Column("measure", "Measure"),
-                Column("then", f"{compare:%b %Y}", "num"),
-                Column("now", f"{date:%b %Y}", "num"),
+                Column("then", f"{s.compare:%b %Y}", "num"),
+                Column("now", f"{s.date:%b %Y}", "num"),
             ],
         )
     )
     for label, weighted in (("unweighted", False), ("weighted by list size", True)):
-        vt = analysis.programme_variation(c.ws, c.store, a, indicator_id, compare, weighted)
-        vn = analysis.programme_variation(c.ws, c.store, a, indicator_id, date, weighted)
+        vt = analysis.programme_variation(s.c.ws, s.c.store, s.a, s.indicator_id, s.compare, weighted)
+        vn = analysis.programme_variation(s.c.ws, s.c.store, s.a, s.indicator_id, s.date, weighted)
         for key in ("median", "q1", "q3", "iqr", "min", "max", "sd", "cv", "n"):
-            var_table.rows.append(
+            table.rows.append(
                 {
                     "measure": f"{key.upper() if len(key) <= 3 else key.capitalize()} ({label})",
                     "then": vt.get(key),
@@ -290,89 +404,63 @@ def indicator(request: HttpRequest, c: Ctx, indicator_id: str) -> HttpResponse:
                 }
             )
 
-    series, focus_label = _focus_series(c, a, indicator_id, focus)
-    spc_rows = []
-    if len(series) >= 2:
-        practice_focus = not focus.startswith("network:") and focus != "programme"
-        # The focus's charts are the same for every user who may ask for that focus with the same
-        # view of its counts (a practice's own users; a group's members all own, or not): memoise.
-        if practice_focus:
-            members_own = True
-        else:
-            members = (
-                analysis.network_members(c.store, a, focus[8:]) if focus.startswith("network:") else a.shared
-            )
-            members_own = all(m in a.own for m in members)  # as analysis.group_series decides
-        key = (
-            "focus-view",
-            indicator_id,
-            focus,
-            focus_label,
-            meta.title,
-            meta.improvement,
-            meta.target,
-            analysis.class_key(a),
-            members_own,
-        )
-        view = c.store.memo_large(
-            key, lambda: _focus_view(c, a, indicator_id, meta, series, focus_label, practice_focus)
-        )
-        spc = view["spc"]
-        spc_rows = view["table"]
-        page.add_chart(
-            "trend", f"{focus_label}: trend with statistical process control limits", view["spc_spec"]
-        )
-        st = page.add_table(
-            Table(
-                "trend",
-                f"{focus_label}: monthly values and SPC",
-                [
-                    Column("date", "Date"),
-                    Column("value", "Value", "pct"),
-                    Column("mean", "Mean", "pct"),
-                    Column("lpl", "Lower limit", "pct"),
-                    Column("upl", "Upper limit", "pct"),
-                    Column("point_type", "Point"),
-                ],
-            )
-        )
-        st.rows = view["rows"]
-        if view["peers_spec"] is not None:
-            page.add_chart(
-                "peers",
-                f"{focus_label} against the deciles of practices with an agreement",
-                view["peers_spec"],
-            )
-        ctx_spc = {
-            "variation": mdc_label(spc.variation),
-            "assurance": mdc_label(spc.assurance) if spc.assurance else "No target",
-        }
+
+def _add_trend(page: Page, s: Selection) -> dict[str, str] | None:
+    """The focus's trend with SPC (chart and table) and, for a practice, against peer deciles;
+    returns the last point's Making Data Count labels (None without a trend)."""
+    c, a, meta, focus = s.c, s.a, s.meta, s.focus
+    series, focus_label = _focus_series(c, a, s.indicator_id, focus)
+    if len(series) < 2:
+        return None
+    practice_focus = not focus.startswith("network:") and focus != "programme"
+    # The focus's charts are the same for every user who may ask for that focus with the same
+    # view of its counts (a practice's own users; a group's members all own, or not): memoise.
+    if practice_focus:
+        members_own = True
     else:
-        ctx_spc = None
-    return respond(
-        request,
-        "dashboard/indicator.jinja",
-        page,
-        {
-            "meta": meta,
-            "date": date,
-            "compare": compare,
-            "dates": dates,
-            "focus": focus,
-            "focus_options": focus_options,
-            "focus_box": len(own_shared) > PICKER_LIMIT,
-            "networks": networks,
-            "method": method,
-            "hidden": hidden,
-            "spc": ctx_spc,
-            "funnel": fb,
-            "n_shown": len(shown),
-            "league_page": league_page,
-            "league_pages": pages,
-            "league_links": _league_links(request, league_page, pages, per_page, len(order)),
-            "spc_rows": spc_rows,
-        },
+        members = (
+            analysis.network_members(c.store, a, focus[8:]) if focus.startswith("network:") else a.shared
+        )
+        members_own = all(m in a.own for m in members)  # as analysis.group_series decides
+    key = (
+        "focus-view",
+        s.indicator_id,
+        focus,
+        focus_label,
+        meta.title,
+        meta.improvement,
+        meta.target,
+        s.ckey,
+        members_own,
     )
+    view = c.store.memo_large(
+        key, lambda: _focus_view(c, a, s.indicator_id, meta, series, focus_label, practice_focus)
+    )
+    page.add_chart("trend", f"{focus_label}: trend with statistical process control limits", view["spc_spec"])
+    table = page.add_table(
+        Table(
+            "trend",
+            f"{focus_label}: monthly values and SPC",
+            [
+                Column("date", "Date"),
+                Column("value", "Value", "pct"),
+                Column("mean", "Mean", "pct"),
+                Column("lpl", "Lower limit", "pct"),
+                Column("upl", "Upper limit", "pct"),
+                Column("point_type", "Point"),
+            ],
+        )
+    )
+    table.rows = view["rows"]
+    if view["peers_spec"] is not None:
+        page.add_chart(
+            "peers", f"{focus_label} against the deciles of practices with an agreement", view["peers_spec"]
+        )
+    spc = view["spc"]
+    return {
+        "variation": mdc_label(spc.variation),
+        "assurance": mdc_label(spc.assurance) if spc.assurance else "No target",
+    }
 
 
 def _focus_view(
@@ -391,7 +479,6 @@ def _focus_view(
     )
     tbl = spc.table.reset_index(drop=True)
     dates = series["reporting_date"].to_list()
-    tbl["reporting_date"] = dates
     rows = [
         {
             "date": d.isoformat(),
@@ -416,7 +503,6 @@ def _focus_view(
             peers_spec = page_charts.trend(own, dec, focus_label, meta)
     return {
         "spc": spc,
-        "table": tbl,
         "rows": rows,
         "spc_spec": page_charts.spc(spc, dates, meta, focus_label),
         "peers_spec": peers_spec,
@@ -457,6 +543,3 @@ def _focus_series(c: Ctx, a: Access, indicator_id: str, focus: str):  # noqa: AN
         s = c.store.practice_series(focus, indicator_id)
         return s[s["denominator"] > 0], a.label(focus)
     return analysis.group_series(c.ws, c.store, a, indicator_id, members, focus), label
-
-
-# --- networks ------------------------------------------------------------------------------------
