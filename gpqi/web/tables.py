@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.http import HttpResponse
+from markupsafe import Markup, escape
 
 COLUMN_KINDS = ("text", "int", "pct", "num", "date")
 
@@ -68,6 +69,33 @@ class Table:
         if col.kind == "num":
             return f"{value:,.2f}"
         return str(value)
+
+    def body_html(self, first_col_header: bool = True) -> Markup:
+        """The rows the page shows as NHS table rows (the `table` macro in parts.jinja wraps
+        them). Built here rather than in the template: a league table page has a thousand cells
+        and a Jinja loop over them was a fifth of the page's time."""
+        numeric = [c.kind in ("int", "pct", "num") for c in self.columns]
+        out: list[str] = []
+        for row in self.display_rows():
+            href = row.get("_href")
+            link = f'<a href="{escape(href)}">' if href else ""
+            cells = []
+            for i, (col, num) in enumerate(zip(self.columns, numeric, strict=True)):
+                text = escape(self.cell(row, col))
+                if i == 0 and first_col_header:
+                    inner = f"{link}{text}</a>" if href else text
+                    cells.append(f'<th scope="row" class="nhsuk-table__header">{inner}</th>')
+                else:
+                    inner = f"{link}{text}</a>" if col.key == "_link" and href else text
+                    cls = "nhsuk-table__cell gpqi-num" if num else "nhsuk-table__cell"
+                    cells.append(f'<td class="{cls}">{inner}</td>')
+            out.append(f'<tr class="nhsuk-table__row {escape(row.get("_class", ""))}">{"".join(cells)}</tr>')
+        if not out:
+            out.append(
+                f'<tr class="nhsuk-table__row"><td class="nhsuk-table__cell" colspan="{len(self.columns)}">'
+                "No practices to show.</td></tr>"
+            )
+        return Markup("\n".join(out))
 
     def export_value(self, row: dict[str, Any], col: Column) -> Any:
         value = row.get(col.key)
