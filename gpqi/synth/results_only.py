@@ -461,9 +461,7 @@ def write_weekly_series(
             "value": pa.array(value.ravel(), pa.float64()),
         }
     ).cast(RESULTS)
-    path = ws.series_results_path(series)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    pq.write_table(table, tmp)
-    os.replace(tmp, path)  # readers never see half a file
+    from gpqi.engine.store import write_table
+
+    write_table(ws.series_results_path(series), table)  # replaced whole: readers never see half
     return n
