@@ -32,6 +32,7 @@ test-fast: install  ## tests without Spark, browser or PostgreSQL
 lint: install
 	$(BIN)/ruff check gpqi tests
 	$(BIN)/ruff format --check gpqi tests
+	$(BIN)/lint-imports
 
 format: install
 	$(BIN)/ruff check --fix gpqi tests

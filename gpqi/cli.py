@@ -45,6 +45,9 @@ def _register() -> None:
 
     campaigns_cli.register(app)
     reports_cli.register(app)
+    from gpqi.programmes import cli as programmes_cli
+
+    programmes_cli.register(app)
 
 
 _register()

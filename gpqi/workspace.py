@@ -72,7 +72,7 @@ class IngestSection(_Strict):
 
 
 class EmailSection(_Strict):
-    """SMTP for the campaign newsletter (gpqi.reports.mail); the password comes from the
+    """SMTP for the campaign newsletter (gpqi.web.mail); the password comes from the
     GPQI_EMAIL_HOST_PASSWORD environment variable only."""
 
     host: str = "localhost"

@@ -7,6 +7,7 @@ BIN=.venv/bin
 
 $BIN/ruff check gpqi tests
 $BIN/ruff format --check gpqi tests
+$BIN/lint-imports  # the layering contracts in pyproject.toml
 $BIN/pytest -q "$@"
 
 if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then

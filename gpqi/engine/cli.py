@@ -1,4 +1,4 @@
-"""`gpqi run` and `gpqi bench`: compute indicator results; measure speed and memory."""
+"""`gpqi run`: compute indicator results, roll-ups and worklists into the workspace."""
 
 from __future__ import annotations
 
@@ -112,62 +112,5 @@ def run_command(
     console.print(f"Results: {where}")
 
 
-def bench_command(
-    patients: Annotated[int, typer.Option(help="Synthetic patients (used when generating).")] = 100_000,
-    workspace: Annotated[
-        Path | None,
-        typer.Option(
-            "--workspace", "-w", help="Use this workspace's current snapshot instead of generating one."
-        ),
-    ] = None,
-    cache: Annotated[Path, typer.Option(help="Where generated workspaces are kept for reuse.")] = Path(
-        "gpqi-bench"
-    ),
-    practices: Annotated[
-        int | None, typer.Option(help="Practices when generating (default: patients / 9,000).")
-    ] = None,
-    dates: Annotated[str, typer.Option(help="The time series to run.")] = "monthly:2016-04..2026-03",
-    backend: Annotated[str, typer.Option(help="duckdb or pyspark.")] = "duckdb",
-    out: Annotated[
-        Path | None, typer.Option(help="JSON report (default: <cache>/bench-<patients>.json).")
-    ] = None,
-    threads: Annotated[int | None, typer.Option(help="DuckDB threads (default: all cores).")] = None,
-    memory_limit: Annotated[
-        str | None, typer.Option(help="DuckDB memory limit, e.g. 6GB (default: the workspace's setting).")
-    ] = None,
-) -> None:
-    """Speed and memory: the full library over a time series, one date alone, and the floor."""
-    from gpqi.engine.bench import bench
-
-    console = Console()
-    report = bench(
-        patients=patients,
-        workspace=workspace,
-        cache=cache,
-        practices=practices,
-        dates=dates,
-        backend=backend,
-        threads=threads,
-        memory_limit=memory_limit,
-        say=lambda text: console.print(text, highlight=False),
-    )
-    target = out or cache / f"bench-{report['patients_label']}.json"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    import json
-
-    target.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    table = Table("measure", "wall (s)", "peak memory (MB)", title="gpqi bench")
-    for name in ("floor", "one_date", "time_series"):
-        part = report[name]
-        table.add_row(part["label"], f"{part['seconds']:.1f}", f"{part['peak_rss_mb']:.0f}")
-    console.print(table)
-    console.print(
-        f"{report['rows_processed']:,} snapshot rows; {report['indicators']} indicators; "
-        f"{report['dates']} dates cost {report['ratio_series_to_one_date']:.1f}x one date "
-        f"and {report['ratio_series_to_floor']:.1f}x the floor. Report: {target}"
-    )
-
-
 def register(app: typer.Typer) -> None:
     app.command("run")(run_command)
-    app.command("bench")(bench_command)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,18 @@ def _replace(path: Path, write: Any) -> None:
 
 def write_table(path: Path, table: pa.Table) -> None:
     _replace(path, lambda tmp: pq.write_table(table, tmp, compression="zstd"))
+
+
+def write_tables(path: Path, schema: pa.Schema, tables: Iterable[pa.Table]) -> None:
+    """One Parquet file from tables written one after another (each may be large), replaced
+    whole like `write_table`."""
+
+    def write(tmp: Path) -> None:
+        with pq.ParquetWriter(tmp, schema, compression="zstd") as writer:
+            for table in tables:
+                writer.write_table(table)
+
+    _replace(path, write)
 
 
 def write_json(path: Path, data: dict[str, Any]) -> None:

@@ -2,6 +2,5 @@
 the weekly campaign newsletter (`gpqi newsletter`), later the monthly meeting pack.
 
     newsletter.py  one HTML + plain-text email per recipient, charts as inline PNG (CID parts)
-    mail.py        email settings (gpqi.toml [email], GPQI_EMAIL_* environment) for Django
     cli.py         `gpqi newsletter --campaign ID [--send] [--to EMAIL ...] [--out DIR]`
 """

@@ -3,6 +3,7 @@ agreements, pseudonymised peers and disclosure control.
 
 Layout (apps are Django apps; each owns its models, views, templates and URLs):
     settings.py      configuration from the environment (workspace, database, security)
+    mail.py          email settings (gpqi.toml [email], GPQI_EMAIL_* environment) for Django
     permissions.py   the one place that answers "may this user see X"
     results.py       read-only access to the engine's results (DuckDB over a cache file)
     analysis.py      page data built from results + gpqi.stats, already filtered by permissions

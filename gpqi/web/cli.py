@@ -1,4 +1,4 @@
-"""`gpqi serve`, `gpqi demo` and `gpqi assets`: the dashboard's commands."""
+"""`gpqi serve` and `gpqi assets`: the dashboard's commands (`gpqi demo` is gpqi.programmes')."""
 
 from __future__ import annotations
 
@@ -7,14 +7,13 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 console = Console()
 
 WorkspaceOpt = typer.Option(Path("gpqi-workspace"), "--workspace", "-w", help="Workspace folder.")
 
 
-def _prepare(workspace: Path) -> None:
+def prepare(workspace: Path) -> None:
     """Configure Django for the workspace, create/upgrade the app database, sync practices and
     build the results cache so the first page is fast."""
     import gpqi.web
@@ -43,7 +42,7 @@ def _prepare(workspace: Path) -> None:
         console.print(f"[yellow]{exc}[/]")
 
 
-def _serve(host: str, port: int, threads: int, workers: int = 1) -> None:
+def run_server(host: str, port: int, threads: int, workers: int = 1) -> None:
     from waitress import serve as waitress_serve
 
     from gpqi.web.wsgi import application
@@ -146,28 +145,8 @@ def serve(
         raise typer.BadParameter(str(exc), param_hint="--workspace") from exc
     if workers < 1:
         raise typer.BadParameter("must be at least 1", param_hint="--workers")
-    _prepare(workspace)
-    _serve(host, port, threads, workers)
-
-
-def demo(
-    workspace: Path = WorkspaceOpt,
-    port: int = typer.Option(8000, help="Port to listen on."),
-    no_serve: bool = typer.Option(False, "--no-serve", help="Build the demo and exit."),
-) -> None:
-    """Build the demo programme (if missing), create one user per role, and serve it."""
-    from gpqi.web.demo import DEMO_PASSWORD, build_data, setup_governance
-
-    build_data(workspace, lambda msg: console.print(msg))
-    _prepare(workspace)
-    logins = setup_governance(__import__("gpqi.web.ws", fromlist=["workspace"]).workspace())
-    table = Table("username", "role", "sees", title=f"Demo logins (password for all: {DEMO_PASSWORD})")
-    for login in logins:
-        table.add_row(login.username, login.role, login.scope)
-    console.print(table)
-    console.print(f"Open [bold]http://127.0.0.1:{port}/[/] and log in with one of the usernames above.")
-    if not no_serve:
-        _serve("127.0.0.1", port, 8)
+    prepare(workspace)
+    run_server(host, port, threads, workers)
 
 
 def assets() -> None:
@@ -183,5 +162,4 @@ def assets() -> None:
 
 def register(app: typer.Typer) -> None:
     app.command()(serve)
-    app.command()(demo)
     app.command()(assets)

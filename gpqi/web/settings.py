@@ -174,6 +174,6 @@ LOGGING = {
 }
 
 # Email (the campaign newsletter): the workspace's gpqi.toml [email], overridden by GPQI_EMAIL_*.
-from gpqi.reports.mail import django_email_settings  # noqa: E402
+from gpqi.web.mail import django_email_settings  # noqa: E402
 
 globals().update(django_email_settings(WORKSPACE))

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from gpqi.synth.results_only import IndicatorSpec, ResultsOnlyConfig, write_results_only
+from gpqi.programmes.results_only import IndicatorSpec, ResultsOnlyConfig, write_results_only
 
 PASSWORD = "a-long-test-password-1"
 SPECS = (

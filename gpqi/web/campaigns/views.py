@@ -15,7 +15,7 @@ from gpqi.web.campaigns import tables
 from gpqi.web.campaigns.forms import TipForm
 from gpqi.web.campaigns.models import Campaign
 from gpqi.web.campaigns.progress import NoSeries, progress_for
-from gpqi.web.dashboard.page import Page, respond
+from gpqi.web.page import Page, respond
 from gpqi.web.permissions import Access, access_for
 from gpqi.web.tables import Column, Table
 from gpqi.web.ws import workspace

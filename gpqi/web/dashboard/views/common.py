@@ -12,7 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from gpqi.web.catalogue import IndicatorMeta, catalogue
-from gpqi.web.dashboard.page import Page
+from gpqi.web.page import Page
 from gpqi.web.permissions import Access, access_for
 from gpqi.web.results import NoResults, ResultsStore, store_for
 from gpqi.web.ws import workspace

@@ -11,8 +11,8 @@ from django.urls import reverse
 from gpqi import stats
 from gpqi.web import analysis
 from gpqi.web.accounts.models import Role
-from gpqi.web.dashboard.page import Page, respond
 from gpqi.web.dashboard.views.common import Ctx, mdc_label, with_results
+from gpqi.web.page import Page, respond
 from gpqi.web.tables import Column, Table
 
 

@@ -17,8 +17,8 @@ from gpqi.charts.funnel import limit_grid as funnel_limit_grid
 from gpqi.web import analysis
 from gpqi.web.catalogue import IndicatorMeta, domain_sort_key
 from gpqi.web.dashboard import charts as page_charts
-from gpqi.web.dashboard.page import Page, respond
 from gpqi.web.dashboard.views.common import PICKER_LIMIT, Ctx, int_param, mdc_label, parse_date, with_results
+from gpqi.web.page import Page, respond
 from gpqi.web.permissions import Access
 from gpqi.web.tables import Column, Table
 

@@ -12,8 +12,8 @@ from django.urls import reverse
 from gpqi import stats
 from gpqi.web import analysis
 from gpqi.web.catalogue import IndicatorMeta, network_targets
-from gpqi.web.dashboard.page import Page, respond
 from gpqi.web.dashboard.views.common import Ctx, indicator_param, with_results
+from gpqi.web.page import Page, respond
 from gpqi.web.tables import Column, Table
 
 

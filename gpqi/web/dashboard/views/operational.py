@@ -8,8 +8,8 @@ from django.urls import reverse
 
 from gpqi.web import analysis
 from gpqi.web.dashboard import charts as page_charts
-from gpqi.web.dashboard.page import Page, respond
 from gpqi.web.dashboard.views.common import PICKER_LIMIT, Ctx, with_results
+from gpqi.web.page import Page, respond
 from gpqi.web.tables import Column, Table
 
 

@@ -9,8 +9,8 @@ from django.urls import reverse
 
 from gpqi.web import analysis, sparkline
 from gpqi.web.catalogue import domain_sort_key
-from gpqi.web.dashboard.page import Page, respond
 from gpqi.web.dashboard.views.common import Ctx, mdc_label, with_results
+from gpqi.web.page import Page, respond
 from gpqi.web.tables import Column, Table
 
 

@@ -10,7 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from gpqi.web.accounts.models import CENTRAL_ROLES
-from gpqi.web.dashboard.page import Page, respond
+from gpqi.web.page import Page, respond
 from gpqi.web.permissions import access_for
 from gpqi.web.results import store_for
 from gpqi.web.tables import Column, Table

@@ -1,4 +1,4 @@
-"""gpqi.synth.results_only: the weekly campaign series it synthesises for a results-only
+"""gpqi.programmes.results_only: the weekly campaign series it synthesises for a results-only
 programme (no patients to search) rises through the season by the monthly shares to each
 practice's season figure in the monthly results."""
 
@@ -13,13 +13,13 @@ import pytest
 
 from gpqi.engine.dates import parse_dates
 from gpqi.engine.schema import RESULTS
-from gpqi.synth.immunisations import FLU_MONTH_SHARE
-from gpqi.synth.results_only import (
+from gpqi.programmes.results_only import (
     IndicatorSpec,
     ResultsOnlyConfig,
     write_results_only,
     write_weekly_series,
 )
+from gpqi.synth.immunisations import FLU_MONTH_SHARE
 
 SEASON = dt.date(2025, 9, 1)
 

@@ -10,6 +10,7 @@ from typing import Any
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from gpqi.charts import render as render_chart
 from gpqi.web.tables import Table, to_csv, to_xlsx
 
 TABLE_FORMATS = ("csv", "xlsx")
@@ -47,8 +48,6 @@ def respond(request: HttpRequest, template: str, page: Page, context: dict[str, 
             table = page.tables[name]
             return to_csv(table) if fmt == "csv" else to_xlsx(table)
         if name in page.charts and fmt in CHART_FORMATS:
-            from gpqi.web.dashboard.charts import render as render_chart
-
             data = render_chart(page.charts[name].spec, fmt)
             content_type = "image/png" if fmt == "png" else "image/svg+xml"
             response = HttpResponse(data, content_type=content_type)

@@ -18,30 +18,22 @@ import datetime as dt
 import json
 from collections.abc import Callable
 
+from gpqi.engine import run
+from gpqi.engine.dates import parse_dates
+from gpqi.programmes.results_only import write_weekly_series
 from gpqi.workspace import Workspace
 
 SERIES = "campaign-flu-2025"
 WEEKS = "weekly:2025-09-07..2026-03-29"
-NAME = "Flu 2025/26: 65 and over"
-RECIPIENTS = ("networklead", "manager", "clinician", "facilitator")
-TIP = (
-    "Practices ahead of the trajectory phone everyone aged 75 and over who has not booked, "
-    "and offer flu vaccination at every appointment, including telephone reviews."
-)
 
 
 def build_series(ws: Workspace, say: Callable[[str], None]) -> None:
     """Compute (or reuse) the campaign's weekly series from the current snapshot."""
-    from gpqi.engine import run
-
     if ws.current_snapshot_id() is None:
         say("No snapshot: the flu campaign has no weekly series")
         return
     manifest = json.loads((ws.current_snapshot() / "manifest.json").read_text(encoding="utf-8"))
     if manifest.get("kind") == "results-only":  # no patients to search: counts synthesised
-        from gpqi.engine.dates import parse_dates
-        from gpqi.synth.results_only import write_weekly_series
-
         if not ws.series_results_path(SERIES).exists():
             rows = write_weekly_series(ws, SERIES, "flu-65", parse_dates(WEEKS), dt.date(2025, 9, 1))
             say(f"Weekly flu series synthesised for the results-only programme: {rows:,} rows")
@@ -49,32 +41,3 @@ def build_series(ws: Workspace, say: Callable[[str], None]) -> None:
     outcome = run(ws, ["flu-65"], dates=WEEKS, series=SERIES)
     if outcome.computed:
         say(f"Weekly flu series computed: {outcome.info['timings_seconds']['total']:.1f} s")
-
-
-def setup_campaign() -> None:
-    """Create the demo campaign once (later edits in the app are kept), with its recipients."""
-    from django.contrib.auth.models import User
-
-    from gpqi.web.campaigns.models import Campaign
-
-    campaign, created = Campaign.objects.get_or_create(
-        name=NAME,
-        defaults={
-            "indicator_id": "flu-65",
-            "series": SERIES,
-            "start": dt.date(2025, 9, 1),
-            "end": dt.date(2026, 3, 31),
-            "target": 0.75,
-            "target_date": dt.date(2026, 2, 28),
-            "target_source": "WHO coverage goal for people aged 65 and over (75%), England's flu ambition",
-            "status": Campaign.ACTIVE,
-            "tip": TIP,
-        },
-    )
-    if created:
-        users = list(User.objects.filter(username__in=RECIPIENTS))
-        for user in users:
-            if not user.email:
-                user.email = f"{user.username}@example.org"  # reserved for examples (RFC 2606)
-                user.save(update_fields=["email"])
-        campaign.recipients.set(users)

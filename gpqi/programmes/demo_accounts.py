@@ -1,26 +1,31 @@
-"""`gpqi demo`: build a demo programme (if the workspace has no results), its users and
-agreements, then serve it.
+"""The demo's people: agreements, one login per role and the flu campaign with its recipients.
 
-The data comes from the real pipeline: `gpqi.synth.generate` (about 40 practices in 8 networks
-and 2 sub-ICBs, ten years, an improvement programme in 2 networks) -> `gpqi.ingest` ->
-`gpqi.engine.run` over monthly dates with worklists, plus a weekly series for the demo flu
-campaign. A workspace that already has results (e.g. a results-only national programme for load
-tests) is used as it is.
+Written into the web app's database, so this module is imported only once Django is set up
+(`gpqi demo` builds the data first, then prepares the app database, then calls
+`setup_governance`). The campaign's weekly results are `gpqi.programmes.demo_campaign`'s.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
-from gpqi.workspace import Workspace, WorkspaceError, init_workspace
+from django.contrib.auth.models import Permission, User
+
+from gpqi.programmes.demo_campaign import SERIES
+from gpqi.web.accounts.models import Profile, Role
+from gpqi.web.campaigns.models import Campaign
+from gpqi.web.governance.models import Agreement, Practice
+from gpqi.web.governance.sync import sync_organisations
+from gpqi.workspace import Workspace, WorkspaceError
 
 DEMO_PASSWORD = "demo-password-gpqi"  # printed on the terminal; a demo is not a live service
-DEMO_PRACTICES = 40
-DEMO_PATIENTS = 40_000
-DEMO_START, DEMO_END = dt.date(2016, 4, 1), dt.date(2026, 3, 31)
+CAMPAIGN_NAME = "Flu 2025/26: 65 and over"
+RECIPIENTS = ("networklead", "manager", "clinician", "facilitator")
+TIP = (
+    "Practices ahead of the trajectory phone everyone aged 75 and over who has not booked, "
+    "and offer flu vaccination at every appointment, including telephone reviews."
+)
 
 
 @dataclass(frozen=True)
@@ -30,34 +35,13 @@ class DemoLogin:
     scope: str
 
 
-def build_data(root: Path, say: Callable[[str], None]) -> Workspace:
-    """Build the demo workspace's data unless it already has results, and the campaign series."""
-    from gpqi.web.campaigns.demo import build_series  # the flu campaign's weekly series
-    from gpqi.web.demo_pipeline import build_with_pipeline
-
-    ws = init_workspace(root, name="Demo quality programme")
-    if ws.results_path.exists():
-        say(f"Using the results already in {root}")
-    else:
-        build_with_pipeline(ws, say)
-    build_series(ws, say)
-    return ws
-
-
 def setup_governance(ws: Workspace) -> list[DemoLogin]:
     """Sync practices, set agreements (mostly active; some named, one suspended) and create one
     user per role. Safe to repeat: existing demo users and agreements are left as they are."""
-    from django.contrib.auth.models import Permission, User
-
-    from gpqi.web.accounts.models import Profile, Role
-    from gpqi.web.governance.models import Agreement, Network, Practice
-    from gpqi.web.governance.sync import sync_organisations
-
     sync_organisations(ws)
     practices = list(Practice.objects.select_related("network").order_by("code"))
     if not practices:
         raise WorkspaceError(f"{ws.root}: the snapshot has no practices")
-    networks = list(Network.objects.order_by("code"))
     if not Agreement.objects.exists():
         start = dt.date(2016, 1, 1)
         for i, p in enumerate(practices):
@@ -101,8 +85,30 @@ def setup_governance(ws: Workspace) -> list[DemoLogin]:
                     )
                 )
         logins.append(DemoLogin(username, role.label, text))
-    del networks
-    from gpqi.web.campaigns.demo import setup_campaign
-
     setup_campaign()
     return logins
+
+
+def setup_campaign() -> None:
+    """Create the demo campaign once (later edits in the app are kept), with its recipients."""
+    campaign, created = Campaign.objects.get_or_create(
+        name=CAMPAIGN_NAME,
+        defaults={
+            "indicator_id": "flu-65",
+            "series": SERIES,
+            "start": dt.date(2025, 9, 1),
+            "end": dt.date(2026, 3, 31),
+            "target": 0.75,
+            "target_date": dt.date(2026, 2, 28),
+            "target_source": "WHO coverage goal for people aged 65 and over (75%), England's flu ambition",
+            "status": Campaign.ACTIVE,
+            "tip": TIP,
+        },
+    )
+    if created:
+        users = list(User.objects.filter(username__in=RECIPIENTS))
+        for user in users:
+            if not user.email:
+                user.email = f"{user.username}@example.org"  # reserved for examples (RFC 2606)
+                user.save(update_fields=["email"])
+        campaign.recipients.set(users)

@@ -9,7 +9,8 @@ resident set size of that process, which includes DuckDB's memory):
 - time series: the full library for every reporting date (120 month ends by default).
 
 Results are computed but not written to the workspace. A synthetic workspace is generated
-(gpqi.synth + gpqi.ingest) into the cache folder on first use and reused afterwards.
+(gpqi.synth + gpqi.ingest) into the cache folder on first use and reused afterwards. This sits
+above the engine (in gpqi.programmes) because it drives synth, ingest and the engine together.
 """
 
 from __future__ import annotations
@@ -23,7 +24,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from gpqi.workspace import Workspace, open_workspace
+import duckdb
+
+from gpqi.engine.dates import parse_dates
+from gpqi.engine.runner import run, table_rows
+from gpqi.indicators import load_library
+from gpqi.ingest import ingest
+from gpqi.synth import SynthConfig, generate
+from gpqi.workspace import Workspace, WorkspaceError, open_workspace
 
 
 def _peak_mb() -> float:
@@ -32,8 +40,6 @@ def _peak_mb() -> float:
 
 
 def _floor(root: str, threads: int | None) -> dict[str, Any]:
-    import duckdb
-
     ws = open_workspace(root)
     files = [str(f) for f in ws.table_files("clinical_events")]
     con = duckdb.connect()
@@ -51,8 +57,6 @@ def _floor(root: str, threads: int | None) -> dict[str, Any]:
 def _series(
     root: str, dates: str | list[str], backend: str, threads: int | None, memory_limit: str | None
 ) -> dict[str, Any]:
-    from gpqi.engine.runner import run
-
     ws = open_workspace(root)
     update = {k: v for k, v in (("threads", threads), ("memory_limit", memory_limit)) if v}
     if update:
@@ -77,8 +81,6 @@ def _in_subprocess(target: Callable[..., dict[str, Any]], *args: Any) -> dict[st
 
 def prepare(patients: int, cache: Path, practices: int | None, say: Callable[[str], None]) -> Workspace:
     """The cached synthetic workspace for `patients`, generated and ingested if missing."""
-    from gpqi.workspace import WorkspaceError
-
     root = cache / f"ws-{patients}"
     try:
         ws = open_workspace(root)
@@ -87,9 +89,6 @@ def prepare(patients: int, cache: Path, practices: int | None, say: Callable[[st
         return ws
     except WorkspaceError:
         pass
-    from gpqi.ingest import ingest
-    from gpqi.synth import SynthConfig, generate
-
     source = cache / f"synth-{patients}"
     config = SynthConfig(
         patients=patients, practices=practices or max(1, round(patients / 9000)), seed=1, workers=2
@@ -116,10 +115,6 @@ def bench(
     memory_limit: str | None = None,
     say: Callable[[str], None] = print,
 ) -> dict[str, Any]:
-    from gpqi.engine.dates import parse_dates
-    from gpqi.engine.runner import table_rows
-    from gpqi.indicators import load_library
-
     ws = open_workspace(workspace) if workspace else prepare(patients, cache, practices, say)
     day_list = parse_dates(dates)
     rows = table_rows(ws)

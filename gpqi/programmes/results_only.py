@@ -6,7 +6,12 @@ to the web app like one the real pipeline built: a snapshot holding only the `pr
 sub-ICB, ICB and programme roll-ups that sum numerators and denominators), `list_sizes.parquet`
 and `run.json`. Nothing patient-level exists in it.
 
-Calibration (figures from /work/shared/data/reference/key_numbers.md):
+The engine's own pieces do the engine's jobs: month ends come from `gpqi.engine.dates`, the
+network, sub-ICB, ICB and programme roll-ups from `gpqi.engine.rollup` (following each
+practice's parents in the organisations table, as for a real run) and every file is written
+atomically by `gpqi.engine.store`.
+
+Calibration (published national figures):
 - number of practices: 6,459 open practices with a list (NHS Payments to General Practice
   2022-23); list sizes log-normal with median 8,304 and mean 9,620 (same source);
 - denominators as a share of the list: QOF 2019-20 recorded prevalence by register (HYP 14.08%,
@@ -25,21 +30,28 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import shutil
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from gpqi.cdm import SCHEMAS
+from gpqi.engine import store
+from gpqi.engine.dates import parse_dates
+from gpqi.engine.rollup import practice_levels, roll_up
 from gpqi.engine.schema import LIST_SIZES, RESULTS
+from gpqi.indicators import load_library
+from gpqi.synth.immunisations import FLU_MONTH_SHARE
 from gpqi.workspace import Workspace, init_workspace
 
 LIST_MEDIAN, LIST_MEAN = 8304.0, 9620.0  # NHS Payments to General Practice 2022-23
-PREVALENCE = {  # QOF 2019-20 recorded prevalence, key_numbers.md
+PREVALENCE = {  # QOF 2019-20 recorded prevalence
     "hyp": 0.1408,
     "dm": 0.0707,
     "ast": 0.0648,
@@ -49,7 +61,7 @@ PREVALENCE = {  # QOF 2019-20 recorded prevalence, key_numbers.md
 }
 SHARE_65 = 0.177  # median 65+ share of a practice list, Apr 2020
 APPTS_PER_PATIENT_MONTH = 0.45  # assumption
-DNA_BY_KEYWORD = {  # key_numbers.md, DERIVED from NHS Digital regional CSVs
+DNA_BY_KEYWORD = {  # derived from NHS Digital's regional appointments CSVs
     "same-day": 0.0194,
     "48h": 0.03,
     "within": 0.03,
@@ -137,22 +149,11 @@ class ResultsOnlyConfig:
 
 
 def month_ends(start: dt.date, end: dt.date) -> list[dt.date]:
-    out = []
-    y, m = start.year, start.month
-    while True:
-        nxt = dt.date(y + (m == 12), m % 12 + 1, 1)
-        d = nxt - dt.timedelta(days=1)
-        if d > end:
-            break
-        if d >= start:
-            out.append(d)
-        y, m = nxt.year, nxt.month
-    return out
+    """The month ends from `start` to `end` inclusive (`gpqi.engine.dates`)."""
+    return [d for d in parse_dates(f"monthly:{start:%Y-%m}..{end:%Y-%m}") if start <= d <= end]
 
 
 def library_specs() -> tuple[IndicatorSpec, ...]:
-    from gpqi.indicators import load_library
-
     return tuple(
         IndicatorSpec(i.id, getattr(i, "version", "results-only"), i.higher_is_better, i.unit, i.domain)
         for i in load_library()
@@ -244,7 +245,9 @@ def _organisations(
     return orgs, practices, networks
 
 
-def write_results_only(root: Path | str, cfg: ResultsOnlyConfig, progress=None) -> Workspace:  # noqa: ANN001
+def write_results_only(
+    root: Path | str, cfg: ResultsOnlyConfig, progress: Callable[[int, int], None] | None = None
+) -> Workspace:
     """Write the workspace; `progress(done, total)` is called after each indicator."""
     rng = np.random.default_rng(cfg.seed)
     ws = init_workspace(root, name=cfg.name)
@@ -258,19 +261,14 @@ def write_results_only(root: Path | str, cfg: ResultsOnlyConfig, progress=None) 
     if snap.exists():
         shutil.rmtree(snap)
     for table, data in (("organisations", orgs), ("practices", practices)):
-        (snap / table).mkdir(parents=True, exist_ok=True)
-        pq.write_table(data, snap / table / f"{table}.parquet")
-    (snap / "manifest.json").write_text(
-        json.dumps(
-            {
-                "kind": "results-only",
-                "practices": n,
-                "seed": cfg.seed,
-                "tables": ["organisations", "practices"],
-            }
-        ),
-        encoding="utf-8",
-    )
+        store.write_table(snap / table / f"{table}.parquet", data)
+    manifest = {
+        "kind": "results-only",
+        "practices": n,
+        "seed": cfg.seed,
+        "tables": ["organisations", "practices"],
+    }
+    (snap / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     (snap / "report.json").write_text(
         json.dumps({"tables": {}, "note": "results-only workspace: no extracts"}), encoding="utf-8"
     )
@@ -291,14 +289,10 @@ def write_results_only(root: Path | str, cfg: ResultsOnlyConfig, progress=None) 
     ramp = np.clip((months - prog_month) / 36.0, 0, 1)  # three years to full effect
 
     codes = np.array(practices.column("practice_code").to_pylist())
-    net_codes = np.array(practices.column("network_code").to_pylist())
-    sub_codes = np.array(practices.column("sub_icb_code").to_pylist())
+    levels = practice_levels(practices.to_pandas(), orgs.to_pandas(), list(codes))
     date_arr = pa.array(dates, pa.date32())
 
-    ws.results_dir.mkdir(parents=True, exist_ok=True)
-    tmp_results = ws.results_path.with_suffix(".tmp")
-    writer = pq.ParquetWriter(tmp_results, RESULTS)
-    try:
+    def tables() -> Iterator[pa.Table]:
         for done, spec in enumerate(specs, start=1):
             share = _share_of_list(spec) * rng.lognormal(0, 0.15, n)
             den = rng.poisson((lists * share[:, None]).clip(0, None)).astype(np.int64)
@@ -313,78 +307,69 @@ def write_results_only(root: Path | str, cfg: ResultsOnlyConfig, progress=None) 
             p = 1 / (1 + np.exp(-(logit0 + effect[:, None] + uplift + noise)))
             num = rng.binomial(den, p).astype(np.int64)
             exc = rng.binomial(den, 0.03).astype(np.int64) if spec.unit == "patient" else np.zeros_like(den)
-            _write_level(writer, spec, dates, date_arr, "practice", codes, num, den, exc)
-            for level, keys in (("network", net_codes), ("sub_icb", sub_codes)):
-                uniq, inv = np.unique(keys, return_inverse=True)
-                agg = [np.zeros((len(uniq), t), dtype=np.int64) for _ in range(3)]
-                for a, src in zip(agg, (num, den, exc), strict=True):
-                    np.add.at(a, inv, src)
-                _write_level(writer, spec, dates, date_arr, level, uniq, *agg)
-            for level, code in (("icb", "ICB01"), ("programme", "PROG")):
-                _write_level(
-                    writer,
-                    spec,
-                    dates,
-                    date_arr,
-                    level,
-                    np.array([code]),
-                    num.sum(0, keepdims=True),
-                    den.sum(0, keepdims=True),
-                    exc.sum(0, keepdims=True),
-                )
+            yield _rolled_up(spec, date_arr, codes, levels, num, den, exc)
             if progress:
                 progress(done, len(specs))
-    finally:
-        writer.close()
-    os.replace(tmp_results, ws.results_path)
 
-    ls = pa.table(
-        {
-            "practice_code": pa.array(np.repeat(codes, t)),
-            "reporting_date": pa.array(np.tile(np.array(dates, dtype="datetime64[D]"), n)).cast(pa.date32()),
-            "list_size": pa.array(lists.reshape(-1)),
-        },
-        schema=LIST_SIZES,
-    )
-    pq.write_table(ls, ws.list_sizes_path)
-    ws.run_info_path.write_text(
-        json.dumps(
+    store.write_tables(ws.results_path, RESULTS, tables())
+    store.write_table(
+        ws.list_sizes_path,
+        pa.table(
             {
-                "kind": "results-only",
-                "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-                "snapshot": snapshot_id,
-                "backend": "none (synthesised results)",
-                "indicators": {s.id: s.version for s in specs},
-                "dates": {"first": dates[0].isoformat(), "last": dates[-1].isoformat(), "count": t},
-                "practices": n,
-                "seed": cfg.seed,
+                "practice_code": pa.array(np.repeat(codes, t)),
+                "reporting_date": date_arr.take(pa.array(np.tile(np.arange(t), n))),
+                "list_size": pa.array(lists.reshape(-1)),
             },
-            indent=2,
+            schema=LIST_SIZES,
         ),
-        encoding="utf-8",
+    )
+    store.write_json(
+        ws.run_info_path,
+        {
+            "kind": "results-only",
+            "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "snapshot": snapshot_id,
+            "backend": "none (synthesised results)",
+            "indicators": {s.id: s.version for s in specs},
+            "dates": {"first": dates[0].isoformat(), "last": dates[-1].isoformat(), "count": t},
+            "practices": n,
+            "seed": cfg.seed,
+        },
     )
     return ws
 
 
-def _write_level(writer, spec, dates, date_arr, level, codes, num, den, exc) -> None:  # noqa: ANN001
+def _rolled_up(
+    spec: IndicatorSpec,
+    date_arr: pa.Array,
+    codes: np.ndarray,
+    levels: pd.DataFrame,
+    num: np.ndarray,
+    den: np.ndarray,
+    exc: np.ndarray,
+) -> pa.Table:
+    """One indicator's practice counts (practices x dates) with every level above them, rolled
+    up by the engine's own rule; dates are carried as positions until the table is built."""
     n, t = num.shape
-    with np.errstate(invalid="ignore", divide="ignore"):
-        value = np.where(den > 0, num / np.maximum(den, 1), np.nan)
-    table = pa.table(
+    practice_rows = pd.DataFrame(
         {
-            "indicator_id": pa.array(np.full(n * t, spec.id)),
-            "indicator_version": pa.array(np.full(n * t, spec.version)),
-            "reporting_date": pa.array(np.tile(np.array(dates, dtype="datetime64[D]"), n)).cast(pa.date32()),
-            "org_type": pa.array(np.full(n * t, level)),
-            "org_code": pa.array(np.repeat(codes, t)),
-            "numerator": pa.array(num.reshape(-1)),
-            "denominator": pa.array(den.reshape(-1)),
-            "excluded": pa.array(exc.reshape(-1)),
-            "value": pa.array(value.reshape(-1), mask=np.isnan(value.reshape(-1))),
-        },
-        schema=RESULTS,
+            "indicator_id": spec.id,
+            "indicator_version": spec.version,
+            "reporting_date": np.tile(np.arange(t), n),
+            "org_code": np.repeat(codes, t),
+            "numerator": num.reshape(-1),
+            "denominator": den.reshape(-1),
+            "excluded": exc.reshape(-1),
+        }
     )
-    writer.write_table(table)
+    out = roll_up(practice_rows, levels)
+    columns = {
+        name: pa.array(out[name].to_numpy(), from_pandas=True)
+        for name in RESULTS.names
+        if name != "reporting_date"
+    }
+    columns["reporting_date"] = date_arr.take(pa.array(out["reporting_date"].to_numpy()))
+    return pa.table({name: columns[name] for name in RESULTS.names}).cast(RESULTS)
 
 
 def write_weekly_series(
@@ -397,10 +382,6 @@ def write_weekly_series(
     differ in timing (a power of the national curve, exponent log-normal with SD 0.25), so some
     front-load their clinics and some catch up late. Practice rows only, RESULTS schema; returns
     the number of rows written."""
-    import pyarrow.compute as pc
-
-    from gpqi.synth.immunisations import FLU_MONTH_SHARE
-
     results = pq.read_table(
         ws.results_path,
         columns=[
@@ -461,7 +442,5 @@ def write_weekly_series(
             "value": pa.array(value.ravel(), pa.float64()),
         }
     ).cast(RESULTS)
-    from gpqi.engine.store import write_table
-
-    write_table(ws.series_results_path(series), table)  # replaced whole: readers never see half
+    store.write_table(ws.series_results_path(series), table)  # replaced whole: readers never see half
     return n

@@ -1,0 +1,98 @@
+"""`gpqi demo` and `gpqi bench`: the commands that drive the whole pipeline."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from gpqi.web.cli import WorkspaceOpt, prepare, run_server
+from gpqi.workspace import open_workspace
+
+console = Console()
+
+
+def demo(
+    workspace: Path = WorkspaceOpt,
+    port: int = typer.Option(8000, help="Port to listen on."),
+    no_serve: bool = typer.Option(False, "--no-serve", help="Build the demo and exit."),
+) -> None:
+    """Build the demo programme (if missing), create one user per role, and serve it."""
+    from gpqi.programmes.demo import build_data  # the pipeline (Ibis): off the CLI's start-up path
+
+    build_data(workspace, lambda msg: console.print(msg))
+    prepare(workspace)
+    # Django models load only once `prepare` has set Django up for this workspace.
+    from gpqi.programmes.demo_accounts import DEMO_PASSWORD, setup_governance
+
+    logins = setup_governance(open_workspace(workspace))
+    table = Table("username", "role", "sees", title=f"Demo logins (password for all: {DEMO_PASSWORD})")
+    for login in logins:
+        table.add_row(login.username, login.role, login.scope)
+    console.print(table)
+    console.print(f"Open [bold]http://127.0.0.1:{port}/[/] and log in with one of the usernames above.")
+    if not no_serve:
+        run_server("127.0.0.1", port, 8)
+
+
+def bench_command(
+    patients: Annotated[int, typer.Option(help="Synthetic patients (used when generating).")] = 100_000,
+    workspace: Annotated[
+        Path | None,
+        typer.Option(
+            "--workspace", "-w", help="Use this workspace's current snapshot instead of generating one."
+        ),
+    ] = None,
+    cache: Annotated[Path, typer.Option(help="Where generated workspaces are kept for reuse.")] = Path(
+        "gpqi-bench"
+    ),
+    practices: Annotated[
+        int | None, typer.Option(help="Practices when generating (default: patients / 9,000).")
+    ] = None,
+    dates: Annotated[str, typer.Option(help="The time series to run.")] = "monthly:2016-04..2026-03",
+    backend: Annotated[str, typer.Option(help="duckdb or pyspark.")] = "duckdb",
+    out: Annotated[
+        Path | None, typer.Option(help="JSON report (default: <cache>/bench-<patients>.json).")
+    ] = None,
+    threads: Annotated[int | None, typer.Option(help="DuckDB threads (default: all cores).")] = None,
+    memory_limit: Annotated[
+        str | None, typer.Option(help="DuckDB memory limit, e.g. 6GB (default: the workspace's setting).")
+    ] = None,
+) -> None:
+    """Speed and memory: the full library over a time series, one date alone, and the floor."""
+    from gpqi.programmes.bench import bench  # the pipeline (Ibis): off the CLI's start-up path
+
+    console = Console()
+    report = bench(
+        patients=patients,
+        workspace=workspace,
+        cache=cache,
+        practices=practices,
+        dates=dates,
+        backend=backend,
+        threads=threads,
+        memory_limit=memory_limit,
+        say=lambda text: console.print(text, highlight=False),
+    )
+    target = out or cache / f"bench-{report['patients_label']}.json"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    table = Table("measure", "wall (s)", "peak memory (MB)", title="gpqi bench")
+    for name in ("floor", "one_date", "time_series"):
+        part = report[name]
+        table.add_row(part["label"], f"{part['seconds']:.1f}", f"{part['peak_rss_mb']:.0f}")
+    console.print(table)
+    console.print(
+        f"{report['rows_processed']:,} snapshot rows; {report['indicators']} indicators; "
+        f"{report['dates']} dates cost {report['ratio_series_to_one_date']:.1f}x one date "
+        f"and {report['ratio_series_to_floor']:.1f}x the floor. Report: {target}"
+    )
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(demo)
+    app.command("bench")(bench_command)
