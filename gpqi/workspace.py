@@ -20,6 +20,9 @@ Layout (documented for users in docs/workspace.md):
       results/series/<name>/{results.parquet,list_sizes.parquet,run.json}   a named results series
                                    (`gpqi run --series NAME`, e.g. a campaign's weekly figures),
                                    kept apart from the main results; no worklists
+      codelists/<slug>.csv, <slug>.yaml   the programme's own codelists and their provenance
+      indicators/<id>.yaml         the programme's own definitions (extending or overriding built-ins)
+      indicators/history.jsonl     one line per definition published from the editor (who, when, diff)
       worklists/<practice_code>/<indicator_id>.parquet   patient-identifiable; direct care only
       app/                         web application state (SQLite by default)
 
@@ -33,6 +36,7 @@ import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -84,8 +88,18 @@ class EmailSection(_Strict):
     timeout: int = Field(30, ge=1)
 
 
+class IndicatorsSection(_Strict):
+    """Which built-in indicators the programme runs; its own (`indicators/*.yaml`) always run.
+
+    `builtins = "all"` (the default) or a list of ids; `exclude` takes ids out of that choice."""
+
+    builtins: Literal["all"] | list[str] = "all"
+    exclude: list[str] = []
+
+
 class Config(_Strict):
     workspace: WorkspaceSection = WorkspaceSection()
+    indicators: IndicatorsSection = IndicatorsSection()
     engine: EngineSection = EngineSection()
     disclosure: DisclosureSection = DisclosureSection()
     ingest: IngestSection = IngestSection()

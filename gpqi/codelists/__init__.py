@@ -16,11 +16,9 @@ from pathlib import Path
 
 import yaml
 
+from gpqi.codelists.errors import CodelistError
+
 __all__ = ["Codelist", "CodelistError", "available", "load", "load_file", "registry"]
-
-
-class CodelistError(ValueError):
-    """A codelist slug is unknown or a codelist file is malformed."""
 
 
 @dataclass(frozen=True)

@@ -112,5 +112,62 @@ def run_command(
     console.print(f"Results: {where}")
 
 
+def preview_command(
+    indicator_id: Annotated[str, typer.Argument(help="The indicator id (built-in or the workspace's).")],
+    workspace: Annotated[
+        Path, typer.Option("--workspace", "-w", help="The workspace folder.")
+    ] = DEFAULT_WORKSPACE,
+    date: Annotated[
+        str | None, typer.Option(help="Reporting date YYYY-MM-DD (default: the last run's last date).")
+    ] = None,
+    backend: Annotated[str, typer.Option(help="duckdb or pyspark.")] = "duckdb",
+) -> None:
+    """Evaluate one definition on the current snapshot: per-practice counts and the attrition."""
+    import datetime as dt
+
+    from rich.markup import escape
+
+    from gpqi.engine.preview import preview
+    from gpqi.indicators import IndicatorError
+    from gpqi.workspace import WorkspaceError
+
+    console = Console(soft_wrap=True, highlight=False)
+    try:
+        day = dt.date.fromisoformat(date) if date else None
+    except ValueError:
+        console.print(f"[red]error:[/] --date {escape(date or '')}: not a date like 2026-03-31")
+        raise typer.Exit(2) from None
+    try:
+        with console.status(f"previewing {indicator_id} ..."):
+            result = preview(workspace, indicator_id, day, backend=backend)
+    except (WorkspaceError, IndicatorError) as exc:
+        console.print(f"[red]error:[/] {escape(str(exc))}")
+        raise typer.Exit(2) from None
+    ind = result.indicator
+    console.print(
+        f"[bold]{escape(ind.title)}[/] ({ind.id}, version {ind.version}) on {result.reporting_date}, "
+        f"snapshot {result.snapshot_id}: {result.numerator:,} / {result.denominator:,}"
+        + (f" = {result.numerator / result.denominator:.1%}" if result.denominator else "")
+        + f", {result.excluded:,} excluded; {result.seconds:.1f} s"
+    )
+    table = Table("practice", "denominator", "numerator", "excluded", "value", title="Per practice")
+    for p in result.practices:
+        table.add_row(p.practice_code, f"{p.denominator:,}", f"{p.numerator:,}", f"{p.excluded:,}",
+                      "–" if p.value is None else f"{p.value:.1%}")  # fmt: skip
+    console.print(table)
+    unit = "appointments" if ind.unit == "appointment" else "patients"
+    steps = Table("", "step", unit, "left out", title="Attrition: each criterion in turn")
+    previous = None
+    for number, step in enumerate(result.attrition, start=1):
+        dropped = "" if previous is None else f"{previous - step.total:,}"
+        steps.add_row(f"{number}", f"{step.part}: {escape(step.label)}", f"{step.total:,}", dropped)
+        previous = step.total
+    console.print(steps)
+    console.print("Counts are raw (central team only); nothing was written to the workspace.")
+
+
 def register(app: typer.Typer) -> None:
+    from gpqi.indicators.cli import indicators_app
+
+    indicators_app.command("preview")(preview_command)
     app.command("run")(run_command)

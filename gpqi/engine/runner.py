@@ -26,15 +26,17 @@ import pyarrow.parquet as pq
 
 from gpqi import __version__
 from gpqi.engine import store
+from gpqi.engine import versions as versions_history
 from gpqi.engine.backends import Backend, connect
 from gpqi.engine.counting import appointment_intervals, calendar_table, interval_deltas, running_counts
 from gpqi.engine.dates import month_end, parse_dates
 from gpqi.engine.rollup import practice_levels, roll_up
 from gpqi.engine.schema import LIST_SIZES, RESULTS
 from gpqi.engine.worklists import identified, patient_details, worklist
-from gpqi.indicators import Indicator, get, load_library
+from gpqi.indicators import Indicator
 from gpqi.indicators.compiler import KEY, Compiler, codes_arrow, needed_codelists, per_day, prepare_sources
 from gpqi.indicators.intervals import stack
+from gpqi.indicators.workspace import WorkspaceLibrary, workspace_library
 from gpqi.workspace import Workspace, open_workspace
 
 RESULT_COLUMNS = [f.name for f in RESULTS]
@@ -74,10 +76,10 @@ def _digest(dates: list[dt.date]) -> str:
     return hashlib.sha256(",".join(d.isoformat() for d in dates).encode()).hexdigest()[:12]
 
 
-def _resolve(indicators: Iterable[Indicator | str] | None) -> list[Indicator]:
+def _resolve(library: WorkspaceLibrary, indicators: Iterable[Indicator | str] | None) -> list[Indicator]:
     if indicators is None:
-        return load_library()
-    chosen = [item if isinstance(item, Indicator) else get(item) for item in indicators]
+        return library.selected()
+    chosen = [item if isinstance(item, Indicator) else library.get(item) for item in indicators]
     ids = [ind.id for ind in chosen]
     if len(ids) != len(set(ids)):
         raise RunError("an indicator id is given twice")
@@ -128,7 +130,8 @@ def run(
     spark_session: Any = None,
     series: str | None = None,
 ) -> RunResult:
-    """Evaluate `indicators` (default: the built-in library) on every reporting date.
+    """Evaluate `indicators` (default: the workspace's library, `gpqi.indicators.workspace`:
+    the built-ins its gpqi.toml selects and its own definitions) on every reporting date.
 
     With write=False nothing in the workspace changes (used by `gpqi bench`) and every
     indicator is computed. With `series="NAME"` the results, list sizes and run info go to
@@ -146,7 +149,8 @@ def run(
     run_info_path = ws.series_run_info_path(series)
     snapshot_id = ws.current_snapshot().name
     day_list = parse_dates(dates) if dates is not None else default_dates()
-    chosen = _resolve(indicators)
+    library = workspace_library(ws)
+    chosen = _resolve(library, indicators)
     versions = {ind.id: ind.version for ind in chosen}
     digest = _digest(day_list)
     backend_name = backend or ws.config.engine.backend
@@ -192,7 +196,7 @@ def run(
         t0 = time.perf_counter()
         tables = open_snapshot(engine, ws)
         needed = needed_codelists(to_compute)
-        codes = engine.upload(codes_arrow(needed))
+        codes = engine.upload(codes_arrow(needed, library.codelists.load))
         sources = prepare_sources(tables, codes, needed)
         sources.coded = engine.materialise(sources.coded)
         compiler = Compiler(sources, materialise=engine.materialise)
@@ -310,6 +314,8 @@ def run(
     }
     if write:
         store.write_json(run_info_path, info)
+        if series is None:
+            versions_history.record(ws, {i.id: entries[i.id] for i in to_compute}, now)
     chosen_ids = [ind.id for ind in chosen]
     return RunResult(
         results=results[results["indicator_id"].isin(chosen_ids)].reset_index(drop=True),

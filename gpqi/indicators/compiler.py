@@ -136,15 +136,17 @@ def registration_runs(registrations: ir.Table) -> ir.Table:
     return runs.filter(runs.start < runs.end)
 
 
-def codes_arrow(needed: set[tuple[str, str]]) -> Any:
-    """(source, slug, code) rows for every needed codelist, as an Arrow table."""
+def codes_arrow(needed: set[tuple[str, str]], codelists: Any = None) -> Any:
+    """(source, slug, code) rows for every needed codelist, as an Arrow table. `codelists`
+    looks a slug up (default: the bundled lists; a workspace's `CodelistLibrary.load`)."""
     import pyarrow as pa
 
     from gpqi.codelists import load
 
+    resolve = codelists or load
     rows = {"source": [], "slug": [], "code": []}
     for source, slug in sorted(needed):
-        for code in load(slug).codes:
+        for code in resolve(slug).codes:
             rows["source"].append(source)
             rows["slug"].append(slug)
             rows["code"].append(code)
@@ -511,3 +513,7 @@ def _filter_appointments(table: ir.Table, spec: AppointmentFilter, with_status: 
 def per_day(table: ir.Table) -> ir.Table:
     """Appointments counted per practice and day: practice_code, day, n."""
     return table.group_by([PRACTICE, "day"]).agg(n=ibis._.count())
+
+
+# The engine's preview applies the same filters to one period's appointments.
+filter_appointments = _filter_appointments

@@ -6,96 +6,53 @@ in `library/` beside this module). Codelist slugs are checked against the bundle
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
-import yaml
-from pydantic import ValidationError
-
+from gpqi.codelists import available
+from gpqi.indicators.checking import MAX_BYTES, Problem, check_bytes, check_text
 from gpqi.indicators.model import Indicator
 
 
 class IndicatorError(ValueError):
-    """A definition is malformed or unknown; the message names the file, field and line."""
+    """A definition is malformed or unknown; the message names the file, field and line.
+
+    `problems` holds each problem found (gpqi.indicators.checking.Problem) when there are several."""
+
+    def __init__(self, message: str, problems: list[Problem] | None = None) -> None:
+        super().__init__(message)
+        self.problems = problems or []
 
 
-def _line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
-    """The 1-based line of the YAML node at a pydantic error location (best effort)."""
-    line = None if node is None else node.start_mark.line + 1
-    for part in loc:
-        if isinstance(node, yaml.MappingNode):
-            match = next((v for k, v in node.value if getattr(k, "value", None) == part), None)
-            if match is None:
-                continue  # tags such as 'group' or 'event' that pydantic adds to the path
-            node = match
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
-            if part >= len(node.value):
-                break
-            node = node.value[part]
-        else:
-            continue
-        line = node.start_mark.line + 1
-    return line
+def parse(text: str, source: str = "<string>", codelists: Collection[str] | None = None) -> Indicator:
+    """Validate a definition given as YAML text; IndicatorError names every bad field and line.
 
-
-def _clean_loc(loc: tuple[Any, ...]) -> tuple[Any, ...]:
-    # Discriminated unions add the tag to the path ('all', 0, 'event', 'event', ...): drop
-    # the repeat, and the synthetic 'group' / model-name tags, so the path reads like the YAML.
-    out: list[Any] = []
-    for part in loc:
-        if part in ("group", "appointments") or (isinstance(part, str) and part.startswith("function-")):
-            continue
-        if out and part == out[-1] and isinstance(part, str):
-            continue
-        out.append(part)
-    return tuple(out)
-
-
-def parse(text: str, source: str = "<string>") -> Indicator:
-    """Validate a definition given as YAML text; IndicatorError names field and line."""
-    try:
-        node = yaml.compose(text)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f", line {mark.line + 1}" if mark is not None else ""
-        raise IndicatorError(f"{source}{where}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
-    if not isinstance(data, dict):
-        raise IndicatorError(f"{source}: a definition is a mapping of fields (id, title, denominator, ...)")
-    try:
-        indicator = Indicator.model_validate(data)
-    except ValidationError as exc:
-        problems = []
-        for err in exc.errors():
-            loc = _clean_loc(tuple(err["loc"]))
-            line = _line_of(node, loc)
-            path = ".".join(str(p) for p in loc) or "(top level)"
-            where = f"line {line}, " if line else ""
-            problems.append(f"{source}: {where}{path}: {err['msg']}")
-        raise IndicatorError("\n".join(problems)) from None
-    _check_codelists(indicator, source)
+    `codelists` are the slugs it may use (default: the bundled codelists)."""
+    known = available() if codelists is None else codelists
+    indicator, problems = check_text(text, source, known)
+    if indicator is None:
+        raise IndicatorError("\n".join(str(p) for p in problems), problems)
     return indicator
 
 
-def _check_codelists(indicator: Indicator, source: str) -> None:
-    from gpqi.codelists import available
-
-    known = set(available())
-    unknown = [slug for slug in indicator.codelist_slugs() if slug not in known]
-    if unknown:
-        raise IndicatorError(f"{source}: unknown codelist(s) {', '.join(unknown)}; see `gpqi codelists list`")
-
-
-def load_file(path: Path | str) -> Indicator:
-    """Read and validate one definition file."""
+def load_file(path: Path | str, codelists: Collection[str] | None = None) -> Indicator:
+    """Read and validate one definition file (see `parse`); the size is checked before reading."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise IndicatorError(
+                f"{path}: {size} bytes is larger than {MAX_BYTES // 1024} KB: not a definition"
+            )
+        data = path.read_bytes()
     except OSError as exc:
         raise IndicatorError(f"{path}: cannot read: {exc.strerror}") from None
-    return parse(text, source=str(path))
+    indicator, problems = check_bytes(data, str(path), available() if codelists is None else codelists)
+    if indicator is None:
+        raise IndicatorError("\n".join(str(p) for p in problems), problems)
+    return indicator
 
 
 def _library_dir() -> Path:

@@ -24,6 +24,7 @@ from pydantic import (
     ConfigDict,
     Discriminator,
     Field,
+    PrivateAttr,
     Tag,
     field_validator,
     model_validator,
@@ -514,6 +515,9 @@ class Indicator(_Strict):
     period: str | None = None  # appointment indicators: the period ending on the reporting date
     denominator: Population
     numerator: Population
+    # slug -> Codelist for the codelists this definition's version hashes; set for definitions
+    # read from a workspace (`gpqi.indicators.workspace`), whose own codelists are not bundled.
+    _codelists: Any = PrivateAttr(default=None)
 
     @field_validator("period", mode="before")
     @classmethod
@@ -563,9 +567,10 @@ class Indicator(_Strict):
         """A hash of the normalised logic and the digests of the codelists it uses."""
         from gpqi.codelists import load
 
+        resolve = self._codelists or load
         payload = {
             "logic": self.logic(),
-            "codelists": {slug: load(slug).digest for slug in self.codelist_slugs()},
+            "codelists": {slug: resolve(slug).digest for slug in self.codelist_slugs()},
         }
         text = json.dumps(payload, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(text.encode()).hexdigest()[:12]
