@@ -73,6 +73,12 @@ class IngestSection(_Strict):
     keep_snapshots: int = Field(5, ge=1)  # published snapshots kept on disk, the current one included
     memory_limit: str = "2GB"  # DuckDB memory_limit while validating; it spills to staging beyond this
     threads: int | None = Field(None, ge=1)
+    # The shrink guard (docs/ingest.md): a practice sent again may not lose more than this share
+    # of a table's rows, nor have more than max_quarantined of them quarantined, without
+    # --accept-shrink; the shares apply from shrink_min_rows rows (losing every row always counts).
+    max_shrink: float = Field(0.2, ge=0, le=1)
+    max_quarantined: float = Field(0.2, ge=0, le=1)
+    shrink_min_rows: int = Field(20, ge=1)
 
 
 class EmailSection(_Strict):
@@ -247,7 +253,10 @@ def init_workspace(path: Path | str = DEFAULT_WORKSPACE, name: str | None = None
             "[disclosure]\n# counts shown outside the owning practice: redact at or below, round the rest\n"
             "redact_at_or_below = 7\nround_to = 5\n\n"
             "[ingest]\n# published snapshots kept on disk (the current one included)\nkeep_snapshots = 5\n"
-            '# DuckDB memory while validating; beyond this it spills to staging/\nmemory_limit = "2GB"\n',
+            '# DuckDB memory while validating; beyond this it spills to staging/\nmemory_limit = "2GB"\n'
+            "# refuse (unless --accept-shrink) when a practice sent again loses more than this share of a\n"
+            "# table's rows, or more than max_quarantined of its rows are quarantined\n"
+            "max_shrink = 0.2\nmax_quarantined = 0.2\nshrink_min_rows = 20\n",
             encoding="utf-8",
         )
     return open_workspace(root)

@@ -41,6 +41,15 @@ def ingest_command(
         list[str] | None,
         typer.Option("--drop-practice", help="Leave this practice out of the new snapshot (repeatable)."),
     ] = None,
+    accept_shrink: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--accept-shrink",
+            help="Publish this practice even if it loses much of its data or many rows are quarantined "
+            "(repeatable; see [ingest] max_shrink in gpqi.toml).",
+            metavar="PRACTICE",
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the publish report as JSON.")] = False,
 ) -> None:
     """Validate an extract and publish it as the workspace's current snapshot.
@@ -48,6 +57,7 @@ def ingest_command(
     Bad rows are quarantined with their reason; a bad file stops the ingest and changes nothing.
     """
     from rich.console import Console
+    from rich.markup import escape
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from gpqi.ingest import IngestError, ingest
@@ -73,10 +83,17 @@ def ingest_command(
     try:
         with Progress(*columns, console=console, transient=True) as bar:
             outcome = ingest(
-                source, workspace, as_of=day, drop_practices=drop_practice or [], progress=Bar(bar)
+                source,
+                workspace,
+                as_of=day,
+                drop_practices=drop_practice or [],
+                accept_shrink=accept_shrink or [],
+                progress=Bar(bar),
             )
     except (IngestError, WorkspaceError) as exc:
-        console.print(f"[red]ingest failed:[/] {exc}\nNothing was published; the workspace is unchanged.")
+        console.print(
+            f"[red]ingest failed:[/] {escape(str(exc))}\nNothing was published; the workspace is unchanged."
+        )
         raise typer.Exit(1) from None
     except Exception as exc:
         if os.environ.get("GPQI_DEBUG"):

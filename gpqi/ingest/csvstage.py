@@ -10,6 +10,8 @@ number comes from its line in the file, so it is exact unless an earlier value s
 
 from __future__ import annotations
 
+import csv
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +24,9 @@ from gpqi.ingest.errors import IngestError
 from gpqi.ingest.extract import SourceFile
 
 ROW = "_row"
+# The reader works in blocks of this size and a row cannot span two, so no row may be longer.
+MAX_ROW_BYTES = 16 << 20
+HEADER_PROBE = 1 << 16  # a header is far shorter than this
 
 
 @dataclass(frozen=True)
@@ -45,12 +50,17 @@ def stage_csv(source: SourceFile, out: Path) -> list[MalformedRow]:
             bad_rows.append(number)
         return "skip"
 
+    schema = pa.schema([*(pa.field(n, pa.string()) for n in names), pa.field(ROW, pa.int64())])
+    if _header_only(source.path):
+        # Arrow refuses a file that ends inside its header line; there is simply nothing to read.
+        pq.write_table(schema.empty_table(), out, compression="zstd")
+        return malformed
     try:
         reader = pacsv.open_csv(
             source.path,
             # The header was checked already; naming the columns here ignores a BOM or stray spaces.
             read_options=pacsv.ReadOptions(
-                use_threads=False, block_size=16 << 20, column_names=names, skip_rows=1
+                use_threads=False, block_size=MAX_ROW_BYTES, column_names=names, skip_rows=1
             ),
             parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=on_invalid),
             convert_options=pacsv.ConvertOptions(
@@ -60,7 +70,6 @@ def stage_csv(source: SourceFile, out: Path) -> list[MalformedRow]:
                 quoted_strings_can_be_null=True,
             ),
         )
-        schema = pa.schema([*(pa.field(n, pa.string()) for n in names), pa.field(ROW, pa.int64())])
         good = 0
         with pq.ParquetWriter(out, schema, compression="zstd") as writer:
             for batch in reader:
@@ -74,7 +83,36 @@ def stage_csv(source: SourceFile, out: Path) -> list[MalformedRow]:
                 writer.write_batch(pa.record_batch([*columns, pa.array(numbers)], schema=schema))
                 good += n
     except pa.ArrowInvalid as exc:
+        if "straddl" in str(exc):
+            raise IngestError(_oversized(source.path, names)) from None
         # Arrow's message may quote the offending text; keep only its leading description.
         kind = str(exc).split(":")[0].strip() or type(exc).__name__
         raise IngestError(f"{source.path}: could not be read as CSV ({kind})") from None
     return malformed
+
+
+def _header_only(path: Path) -> bool:
+    """True if the file holds a header row and nothing else (with or without a final newline)."""
+    with path.open("rb") as fh:
+        head = fh.read(HEADER_PROBE + 1)
+    return len(head) <= HEADER_PROBE and b"\n" not in head.rstrip(b"\r\n")
+
+
+def _oversized(path: Path, names: list[str]) -> str:
+    """The message for a row longer than the reader's block: find the longest row and its widest
+    value (only on this failure path, so the slow reader costs nothing on good files)."""
+    csv.field_size_limit(sys.maxsize)
+    longest, number, field, width = -1, 0, "", 0
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        reader = csv.reader(fh)
+        next(reader, None)
+        for n, row in enumerate(reader, start=1):
+            size = sum(len(v) for v in row)
+            if size > longest and row:
+                widest = max(range(len(row)), key=lambda i: len(row[i]))
+                longest, number, width = size, n, len(row[widest])
+                field = names[widest] if widest < len(names) else f"field {widest + 1}"
+    return (
+        f"{path}: row {number}, {field}: a value of {width:,} characters; a row may be at most "
+        f"{MAX_ROW_BYTES >> 20} MB (no clinical record is this long: check the export)"
+    )

@@ -32,7 +32,7 @@ import pyarrow.parquet as pq
 
 from gpqi import __version__
 from gpqi.cdm import PATIENT_TABLES, SCHEMAS
-from gpqi.ingest import history, hooks
+from gpqi.ingest import history, hooks, shrink
 from gpqi.ingest.csvstage import stage_csv
 from gpqi.ingest.errors import IngestError
 from gpqi.ingest.extract import (
@@ -121,11 +121,13 @@ def ingest(
     *,
     as_of: date | None = None,
     drop_practices: Sequence[str] = (),
+    accept_shrink: Sequence[str] = (),
     progress: Progress | None = None,
 ) -> IngestOutcome:
     """Validate the extract at `source` and publish it in `workspace` (created if missing).
 
-    Raises IngestError, leaving the workspace as it was, if a file cannot be ingested.
+    Raises IngestError, leaving the workspace as it was, if a file cannot be ingested, or if a
+    practice would lose much of its data (see `gpqi.ingest.shrink`) and is not in `accept_shrink`.
     """
     started = time.monotonic()
     started_at = _now()
@@ -134,9 +136,16 @@ def ingest(
         removed = clean_leftovers(ws)
         previous = ws.current_snapshot_id()
         entry = {"started_at": started_at, "source": str(Path(source).resolve()), "previous": previous}
+        attempt = history.start(ws, entry)
         try:
             outcome = _ingest_locked(
-                ws, Path(source), as_of, list(drop_practices), progress or Progress(), started
+                ws,
+                Path(source),
+                as_of,
+                list(drop_practices),
+                list(accept_shrink),
+                progress or Progress(),
+                started,
             )
         except BaseException as exc:
             # IngestError messages are written to be safe; others may quote data, so keep their type only.
@@ -146,19 +155,19 @@ def ingest(
                 message = "interrupted"
             else:
                 message = f"{type(exc).__name__} (internal error)"
-            history.append(ws, {**entry, "finished_at": _now(), "outcome": "failed", "message": message})
+            status = "refused" if isinstance(exc, ShrinkRefused) else "failed"
+            history.finish(ws, attempt, {"finished_at": _now(), "outcome": status, "message": message})
             raise
         outcome.removed = removed
-        history.append(
-            ws,
-            {
-                **entry,
-                "finished_at": _now(),
-                "outcome": outcome.status,
-                "snapshot_id": outcome.snapshot_id,
-                "seconds": round(outcome.seconds, 1),
-            },
-        )
+        finished = {
+            "finished_at": _now(),
+            "outcome": outcome.status,
+            "snapshot_id": outcome.snapshot_id,
+            "seconds": round(outcome.seconds, 1),
+        }
+        if outcome.report.get("accepted_shrink") and outcome.status == "published":
+            finished["accepted_shrink"] = outcome.report["accepted_shrink"]
+        history.finish(ws, attempt, finished)
         if outcome.status == "published":
             outcome.removed += [f"snapshots/{s}" for s in prune(ws, ws.config.ingest.keep_snapshots)]
     return outcome
@@ -207,9 +216,18 @@ def _previous(ws: Workspace) -> tuple[Path | None, dict | None]:
 
 
 def _ingest_locked(
-    ws: Workspace, source: Path, as_of: date | None, drops: list[str], progress: Progress, started: float
+    ws: Workspace,
+    source: Path,
+    as_of: date | None,
+    drops: list[str],
+    accepted: list[str],
+    progress: Progress,
+    started: float,
 ) -> IngestOutcome:
     extract = discover(source)
+    for code in accepted:
+        if code not in extract.practices:
+            raise IngestError(f"--accept-shrink {code}: the extract holds no data for practice {code}")
     prev_path, prev = _previous(ws)
     prev_id = prev["snapshot_id"] if prev else None
     prev_report = _read_report(prev_path)
@@ -276,6 +294,7 @@ def _ingest_locked(
             progress,
         )
         report, manifest = _build(run, drops)
+        _guard_shrink(run, report, manifest, accepted)
         report["seconds"] = round(time.monotonic() - started, 1)
         write_json(staged / "report.json", report)
         write_json(staged / "manifest.json", manifest)
@@ -288,6 +307,38 @@ def _ingest_locked(
         shutil.rmtree(staged, ignore_errors=True)
         raise
     return IngestOutcome("published", snapshot_id, prev_id, ws.root, report, time.monotonic() - started)
+
+
+class ShrinkRefused(IngestError):
+    """The shrink guard stopped the ingest (history outcome `refused`)."""
+
+
+def _guard_shrink(run: _Run, report: dict, manifest: dict, accepted: list[str]) -> None:
+    """Refuse to publish a practice that would lose much of its data, unless accepted."""
+    settings = run.ws.config.ingest
+    limits = shrink.Limits(settings.max_shrink, settings.max_quarantined, settings.shrink_min_rows)
+    sent = sorted(run.extract.practices)
+    # A practice's patients are counted in its own patients file: the merged table gives a patient
+    # who moved to the other practice, which is no loss of data.
+    before = {
+        c: {**p.get("rows", {}), "patients": _rows(run.prev_path / "practice_patients" / f"{c}.parquet")}
+        for c, p in (run.prev or {}).get("practices", {}).items()
+    }
+    after = {
+        c: {
+            **manifest["practices"][c]["rows"],
+            "patients": _rows(run.staged / "practice_patients" / f"{c}.parquet"),
+        }
+        for c in sent
+    }
+    counts = {c: report["practices"][c]["tables"] for c in sent}
+    found = shrink.findings(sent, before, after, counts, limits)
+    refused = [f for f in found if f.practice not in accepted]
+    if refused:
+        raise ShrinkRefused(shrink.refusal(refused, limits))
+    report["accepted_shrink"] = [f.as_dict() for f in found]
+    for f in found:
+        report["warnings"].append(f"accepted with --accept-shrink: {f.sentence(limits)}")
 
 
 def _read_report(snapshot: Path | None) -> dict:
@@ -699,4 +750,4 @@ def _rows(path: Path) -> int:
     return pq.ParquetFile(path).metadata.num_rows if path.exists() else 0
 
 
-__all__ = ["IngestOutcome", "Progress", "fingerprints", "ingest"]
+__all__ = ["IngestOutcome", "Progress", "ShrinkRefused", "fingerprints", "ingest"]

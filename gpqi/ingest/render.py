@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from rich.console import Console, Group
+from rich.markup import escape
 from rich.table import Table
 
 from gpqi.ingest.extract import PRACTICE_TABLES, REFERENCE_TABLES
@@ -144,13 +145,19 @@ def status_renderable(status: dict[str, Any]) -> Group:
             parts.append(f"[yellow]warning:[/] {warning}")
     last = status["last_ingest"]
     if last:
-        line = f"[bold]Last ingest[/] {last.get('finished_at')}: {last.get('outcome')}"
+        when = last.get("finished_at") or f"started {last.get('started_at')}"
+        line = f"[bold]Last ingest[/] {when}: {last.get('outcome')}"
         if last.get("outcome") == "unchanged":
             line += f" (the extract matched snapshot {last.get('snapshot_id')}; nothing new was published)"
         elif last.get("outcome") == "published":
             line += f" snapshot {last.get('snapshot_id')}"
+            if last.get("accepted_shrink"):
+                codes = sorted({f["practice"] for f in last["accepted_shrink"]})
+                line += f" [yellow](accepted a shrink with --accept-shrink {', '.join(codes)})[/]"
+        elif last.get("outcome") == "running":
+            line = f"[bold]Last ingest[/] started {last.get('started_at')}: running (pid {last.get('pid')})"
         elif last.get("message"):
-            line += f": {last['message']}"
+            line += f": {escape(last['message'])}"
         parts.append(line)
     run = status["last_run"]
     if run:

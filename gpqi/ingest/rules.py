@@ -21,7 +21,7 @@ import pyarrow as pa
 from gpqi.cdm import COLUMNS, PATIENT_TABLES, Column
 from gpqi.ingest.extract import PRACTICE_CODE_PATTERN
 
-RULES_VERSION = "1"
+RULES_VERSION = "2"
 
 # Dates before this are placeholders or typing errors, not history (the oldest people alive
 # in a GP record were born in the 1900s).
@@ -29,6 +29,18 @@ EARLIEST_DATE = date(1900, 1, 1)
 # A record made on the day of death is normal (the death itself, last observations); one dated
 # later is not, so the tolerance after death is zero days.
 AFTER_DEATH_TOLERANCE_DAYS = 0
+# A tab, line break, NUL or other C0 control character, or DEL, in free text: no name or unit
+# holds one; they break spreadsheets and terminals and hide text (RE2 escapes, read by DuckDB).
+CONTROL_CHARACTERS = r"[\x00-\x1f\x7f]"
+# Values with a unit that the unit itself rules out (definitions, not clinical judgement): a
+# pressure of zero or less is no reading; mmol/mol is a ratio of at most 1000; % is 0-100.
+# unit (matched case-insensitively) -> (lowest allowed, lowest inclusive?, highest allowed)
+UNIT_RANGES: dict[str, tuple[float, bool, float | None]] = {
+    "mm[Hg]": (0.0, False, None),
+    "mmHg": (0.0, False, None),
+    "mmol/mol": (0.0, False, 1000.0),
+    "%": (0.0, True, 100.0),
+}
 CODE_PATTERN = "[1-9][0-9]{5,17}"  # SNOMED CT / dm+d identifiers: 6-18 digits, no leading zero
 EVENT_TABLES = ("clinical_events", "medications", "vaccinations")
 OUTCOMES = ("attended", "did_not_attend")  # statuses that say the appointment has happened
@@ -43,7 +55,11 @@ RULES: dict[str, str] = {
     "a practice code is not letters, digits, '-' or '_'",
     "nhs_number": "an NHS number is not 10 digits passing the modulus 11 check",
     "enumeration": "a value is not one of the column's allowed values (exact, lower case)",
+    "control_character": "a text value holds a control character (tab, line break, NUL, other non-printing "
+    "characters)",
     "range": "a number is outside its possible range",
+    "implausible_value": "a measurement is outside what its unit allows (a blood pressure in mm[Hg] of 0 or "
+    "less, a value in mmol/mol outside 0-1000, a percentage outside 0-100)",
     "implausible_date": f"a date is before {EARLIEST_DATE.isoformat()}",
     "future_date": "a date is after the as-of date (the day of the ingest unless --as-of is given)",
     "outcome_in_future": "an appointment starting after the as-of date already has an outcome "
@@ -212,6 +228,15 @@ def column_rules(table: str, ctx: Context) -> list[Rule]:
                     f"{column.name} is not a SNOMED CT / dm+d identifier (6-18 digits, no leading zero)",
                 )
             )
+        if kind == "string" and not column.code and not column.allowed:
+            rules.append(
+                Rule(
+                    "control_character",
+                    column.name,
+                    f"regexp_matches({col}, {lit(CONTROL_CHARACTERS)})",
+                    f"{column.name} holds a control character (a tab, line break, NUL or other non-printing character)",
+                )
+            )
         if column.allowed:
             options = ", ".join(lit(a) for a in column.allowed)
             rules.append(
@@ -331,6 +356,28 @@ def _patient_rules(table: str, ctx: Context) -> list[Rule]:
     return rules
 
 
+def _unit_rules() -> list[Rule]:
+    allowed = []
+    conditions = []
+    for unit, (low, inclusive, high) in UNIT_RANGES.items():
+        below = f"numeric_value {'<' if inclusive else '<='} {low}"
+        outside = f"({below} OR numeric_value > {high})" if high is not None else below
+        conditions.append(f"(lower(trim(unit)) = {lit(unit.lower())} AND {outside})")
+        if unit != "mmHg":  # the same as mm[Hg], written without UCUM's brackets
+            bounds = f"{'from' if inclusive else 'above'} {low:g}" + (
+                f" to {high:g}" if high is not None else ""
+            )
+            allowed.append(f"{unit} {bounds}")
+    return [
+        Rule(
+            "implausible_value",
+            "numeric_value",
+            " OR ".join(conditions),
+            f"numeric_value is outside what its unit allows ({'; '.join(allowed)})",
+        )
+    ]
+
+
 def table_rules(table: str, ctx: Context) -> list[Rule]:
     rules = column_rules(table, ctx)
     if table == "organisations":
@@ -397,6 +444,8 @@ def table_rules(table: str, ctx: Context) -> list[Rule]:
             rules.append(
                 Rule("end_before_start", "end_date", "end_date < start_date", "end_date is before start_date")
             )
+        if table == "clinical_events":
+            rules += _unit_rules()
         if table == "medications":
             rules.append(Rule("range", "quantity", "quantity <= 0", "quantity is not more than 0"))
         if table == "appointments":

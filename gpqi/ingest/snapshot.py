@@ -16,6 +16,7 @@ import shutil
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 from gpqi.ingest import history, hooks
@@ -84,12 +85,18 @@ def clean_leftovers(ws: Workspace) -> list[str]:
             removed.append(f"staging/{child.name}")
     for tmp in ws.root.glob(".CURRENT.*.tmp"):
         tmp.unlink()
+    unfinished = history.unfinished(ws)
     if ws.snapshots_dir.exists():
         published = set(history.published_ids(ws))
         current = ws.current_snapshot_id()
         if current and current not in published and made_by_ingest(ws.snapshot_path(current)):
-            # Killed after switching CURRENT but before recording it: it was published all the same.
-            history.append(ws, {"outcome": "published", "snapshot_id": current, "recovered": True})
+            # Killed after switching CURRENT but before recording it: it was published all the same
+            # (by the last attempt that never finished, if its started line was written).
+            recovered = {"outcome": "published", "snapshot_id": current, "recovered": True}
+            if unfinished:
+                history.finish(ws, unfinished.pop(), {**recovered, "finished_at": _now()})
+            else:
+                history.append(ws, recovered)
             published.add(current)
         for snapshot in sorted(ws.snapshots_dir.iterdir()):
             # A snapshot renamed into place whose ingest died before switching CURRENT to it.
@@ -97,7 +104,17 @@ def clean_leftovers(ws: Workspace) -> list[str]:
             if unpublished and made_by_ingest(snapshot):
                 _discard(ws, snapshot)
                 removed.append(f"snapshots/{snapshot.name}")
+    for attempt in unfinished:
+        history.finish(
+            ws,
+            attempt,
+            {"outcome": history.ABANDONED, "finished_at": _now(), "message": history.ABANDONED_MESSAGE},
+        )
     return removed
+
+
+def _now() -> str:
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
 
 
 def new_snapshot_id(ws: Workspace, fingerprint: str) -> str:

@@ -106,6 +106,7 @@ def workspace_status(path: Path | str) -> dict[str, Any]:
         "quarantine": {},
         "patients": None,
         "warnings": [],
+        "accepted_shrink": [],
         "last_ingest": (history.entries(ws) or [None])[-1],
         "last_run": _last_run(ws, current),
     }
@@ -122,4 +123,5 @@ def workspace_status(path: Path | str) -> dict[str, Any]:
         status["quarantine"] = {t: c.get("quarantined", 0) for t, c in report.get("tables", {}).items()}
         status["patients"] = report.get("patients")
         status["warnings"] = report.get("warnings", [])
+        status["accepted_shrink"] = report.get("accepted_shrink", [])
     return status

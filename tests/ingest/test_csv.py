@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from gpqi.ingest import ingest
+import pytest
+
+from gpqi.ingest import IngestError, ingest
+from gpqi.workspace import open_workspace
 from tests.ingest.extracts import AS_OF, baseline, event
 from tests.ingest.helpers import quarantined, rows, run
 
@@ -77,3 +80,34 @@ def test_text_that_looks_like_null_is_a_value(tmp_path):
     run(tmp_path, ex, "csv")
     (p,) = rows(tmp_path, "patients", "patient_id = 4")
     assert (p["given_name"], p["family_name"]) == ("NA", "Null")
+
+
+def test_a_header_only_csv_is_an_empty_table_with_or_without_a_final_newline(tmp_path):
+    ex = baseline()
+    src = ex.write(tmp_path / "src", "csv")
+    medications = src / "practices" / "P2" / "medications.csv"  # P2 has no medications
+    assert medications.read_text().count("\n") == 1
+    medications.write_text(medications.read_text().rstrip("\n"))  # no final newline
+    (src / "practices" / "P2" / "vaccinations.csv").write_text(
+        "patient_id,practice_code,date,code\r\n"  # Windows line end
+    )
+    outcome = ingest(src, tmp_path / "ws", as_of=AS_OF)
+    assert outcome.report["practices"]["P2"]["tables"]["medications"]["read"] == 0
+    assert outcome.report["practices"]["P2"]["tables"]["vaccinations"]["read"] == 0
+    assert rows(tmp_path, "vaccinations", "practice_code = 'P2'") == []
+
+
+def test_a_50_mb_field_is_refused_naming_the_row_and_column(tmp_path):
+    src = baseline().write(tmp_path / "src", "csv")
+    path = src / "practices" / "P1" / "patients.csv"
+    lines = path.read_text().splitlines()
+    fields = lines[2].split(",")
+    fields[3] = "A" * (50 << 20)  # family_name of data row 2
+    lines[2] = ",".join(fields)
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(IngestError) as err:
+        ingest(src, tmp_path / "ws", as_of=AS_OF)
+    message = str(err.value)
+    assert message.startswith(f"{path}: row 2, family_name: a value of 52,428,800 characters")
+    assert "at most 16 MB" in message and "AAAA" not in message
+    assert open_workspace(tmp_path / "ws").current_snapshot_id() is None

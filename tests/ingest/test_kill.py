@@ -136,7 +136,7 @@ def _big_extract(root: Path, rows: int) -> Path:
     src = baseline().write(root)
     path = src / "practices" / "P1" / "clinical_events.parquet"
     base = pq.read_table(path)
-    days = pa.array([(i % 9000) + 18000 for i in range(rows)], pa.int32()).cast(pa.date32())
+    days = pa.array([(i % 2000) + 18000 for i in range(rows)], pa.int32()).cast(pa.date32())
     extra = pa.table(
         {
             "patient_id": pa.array([1] * rows, pa.int64()),
@@ -173,3 +173,31 @@ def test_killed_at_random_moments(tmp_path, setup):
     final = ingest(src, ws_root, as_of=AS_OF)
     assert final.status == ("unchanged" if published else "published")
     assert list((ws_root / "staging").iterdir()) == []
+
+
+def test_a_killed_ingest_leaves_a_history_line(tmp_path, setup):
+    """Killed outright, an ingest writes no outcome; its started line says it was running, then
+    abandoned, so `gpqi status` never reports the earlier success as the last ingest."""
+    ws_root, src2, first_id, _ = setup
+    marker = tmp_path / "paused"
+    proc = _start(src2, ws_root, {PAUSE_AT: "reference", PAUSE_FILE: str(marker)})
+    deadline = time.monotonic() + 90
+    while not marker.exists():
+        assert proc.poll() is None and time.monotonic() < deadline
+        time.sleep(0.05)
+    last = workspace_status(ws_root)["last_ingest"]
+    assert (last["outcome"], last["pid"]) == ("running", proc.pid)
+    _kill(proc)
+
+    last = workspace_status(ws_root)["last_ingest"]
+    assert last["outcome"] == "abandoned" and "killed or crashed" in last["message"]
+    assert last["started_at"] and last["previous"] == first_id
+    shown = subprocess.run([GPQI, "status", "-w", str(ws_root)], capture_output=True, text=True).stdout
+    assert "abandoned" in shown and "killed or crashed" in shown
+
+    # the next ingest marks it abandoned for good, then records its own attempt
+    ingest(src2, ws_root, as_of=AS_OF)
+    outcomes = [e["outcome"] for e in ingest_history.entries(open_workspace(ws_root))]
+    assert outcomes == ["published", "abandoned", "published"]
+    lines = (ws_root / "ingest-history.jsonl").read_text().splitlines()
+    assert sum('"abandoned"' in line for line in lines) == 1

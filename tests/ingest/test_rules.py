@@ -247,6 +247,70 @@ CASES: dict[str, tuple[Mutation, str, str | None]] = {
         "future_date",
         "date_of_birth",
     ),
+    "booking after the as-of date": (
+        lambda ex: (
+            "appointments",
+            "P2",
+            add(
+                ex,
+                "P2",
+                "appointments",
+                appointment(
+                    2003, "P2", 4, datetime(2025, 7, 1, 0, 0), datetime(2025, 7, 2, 9), status="unknown"
+                ),
+            ),
+            "2025-07-01 00:00:00",
+        ),
+        "future_date",
+        "booked_at",
+    ),
+    "NUL in a given name": (
+        lambda ex: ("patients", "P2", set_value(ex, "P2", "patients", 1, given_name="Ann\x00e"), "Ann\x00e"),
+        "control_character",
+        "given_name",
+    ),
+    "tab before a formula in a family name": (
+        lambda ex: (
+            "patients",
+            "P2",
+            set_value(ex, "P2", "patients", 1, family_name="\t=1+1ANDERSON"),
+            "\t=1+1ANDERSON",
+        ),
+        "control_character",
+        "family_name",
+    ),
+    "line break in a unit": (
+        lambda ex: (
+            "clinical_events",
+            "P1",
+            add(
+                ex, "P1", "clinical_events", new_event(code=SYSTOLIC, numeric_value=120.0, unit="mm[Hg]\r\n")
+            ),
+            "mm[Hg]\r\n",
+        ),
+        "control_character",
+        "unit",
+    ),
+    "negative blood pressure": (
+        lambda ex: (
+            "clinical_events",
+            "P1",
+            add(ex, "P1", "clinical_events", new_event(code=SYSTOLIC, numeric_value=-120.0, unit="mm[Hg]")),
+            "-120.0",
+        ),
+        "implausible_value",
+        "numeric_value",
+    ),
+    "percentage above 100": (
+        lambda ex: (
+            "clinical_events",
+            "P1",
+            add(ex, "P1", "clinical_events", new_event(numeric_value=100.5, unit="%")),
+            "100.5",
+        ),
+        "implausible_value",
+        "numeric_value",
+    ),
     "future appointment already attended": (
         lambda ex: (
             "appointments",
@@ -438,7 +502,16 @@ def _counts(report: dict, table: str, practice: str | None) -> dict:
 
 # Rules about how values are written run on CSV too (where everything arrives as text); the
 # others see the same typed values whichever format the file was.
-TEXT_RULES = {"type", "required", "code_format", "nhs_number", "enumeration", "future_date"}
+TEXT_RULES = {
+    "type",
+    "required",
+    "code_format",
+    "nhs_number",
+    "enumeration",
+    "future_date",
+    "control_character",
+    "implausible_value",
+}
 FORMAT_CASES = [(case, "parquet") for case in CASES] + [
     (case, "csv") for case, (_, rule, _) in CASES.items() if rule in TEXT_RULES
 ]
@@ -497,14 +570,27 @@ def test_boundaries_are_loaded(tmp_path, fmt):
         event(1, "P1", AS_OF),
         event(1, "P1", date(1950, 5, 17)),  # date of birth
         event(1, "P1", date(1950, 5, 17), code=SYSTOLIC, value=120.0),
+        # the edges of what a unit allows
+        event(1, "P1", date(2024, 1, 1), code=SYSTOLIC, value=0.5, unit="mm[Hg]"),
+        event(1, "P1", date(2024, 1, 2), value=0.0, unit="%"),
+        event(1, "P1", date(2024, 1, 3), value=100.0, unit="%"),
+        event(1, "P1", date(2024, 1, 4), value=1000.0, unit="mmol/mol"),
+        event(1, "P1", date(2024, 1, 5), value=-3.0, unit="kg"),  # no range known for this unit
     ]
+    # booked on the as-of day itself (the last moment of it), for the next day: fine
+    ex.practices["P2"]["appointments"].append(
+        appointment(
+            2004, "P2", 4, datetime(2025, 6, 30, 23, 59, 59), datetime(2025, 7, 1, 9), status="unknown"
+        )
+    )
     ex.reference["practices"][0]["opened"] = date(1900, 1, 1)  # the earliest date allowed
     ex.practices["P2"]["appointments"].append(
         appointment(2002, "P2", 4, datetime(2025, 6, 29, 9), datetime(2025, 7, 3, 9), status="unknown")
     )
     outcome = run(tmp_path, ex, fmt)
     assert sum(t["quarantined"] for t in outcome.report["tables"].values()) == 0
-    assert len(rows(tmp_path, "clinical_events", "patient_id = 1")) == 2 + 3
+    assert len(rows(tmp_path, "clinical_events", "patient_id = 1")) == 2 + 3 + 5
+    assert rows(tmp_path, "appointments", "appointment_id = 2004")
     # the baseline's cancelled appointment after patient 2's death and event on the day of death load too
     assert rows(tmp_path, "appointments", "appointment_id = 1002")[0]["status"] == "cancelled"
     assert rows(tmp_path, "clinical_events", "patient_id = 2")[0]["date"] == date(2024, 3, 1)
