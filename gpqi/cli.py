@@ -40,11 +40,9 @@ def _register() -> None:
 
     indicators_cli.register(app)
     engine_cli.register(app)
-    from gpqi.reports import cli as reports_cli
     from gpqi.web.campaigns import cli as campaigns_cli
 
-    campaigns_cli.register(app)
-    reports_cli.register(app)
+    campaigns_cli.register(app)  # `gpqi campaign` and `gpqi newsletter`
     from gpqi.programmes import cli as programmes_cli
 
     programmes_cli.register(app)

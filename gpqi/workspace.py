@@ -67,6 +67,7 @@ class EngineSection(_Strict):
 class DisclosureSection(_Strict):
     redact_at_or_below: int = Field(7, ge=0)
     round_to: int = Field(5, ge=1)
+    list_size_round_to: int = Field(100, ge=1)  # peers' list sizes, shown rounded to this
 
 
 class IngestSection(_Strict):

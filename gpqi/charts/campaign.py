@@ -1,7 +1,7 @@
 """A campaign's cumulative uptake week by week: every practice shown as a thin grey line, the
 user's own practices (`highlight`) as thick red lines with dots, and on top of them the programme
 total in dark blue and the target trajectory as a dashed line that rises to the target and levels
-off (the rule is in gpqi.web.campaigns.trajectory; this builder only draws what it is given).
+off (the rule is in gpqi.access.trajectory; this builder only draws what it is given).
 
 With thousands of practices one line each is unreadable and megabytes of data, so the caller may
 pass `spread` instead (each week's 10th, 50th and 90th percentile of the practices' uptake): it is

@@ -3,7 +3,8 @@ inline PNG (a CID part, rendered on the server by vl-convert from the same spec 
 plain-text part: programme progress, top performers, the network lead's tip and the recipient's
 own practice position.
 
-Each recipient's copy is built with *their* `Access` (gpqi.web.permissions.build_access), so it
+Each recipient's copy is built from the `CampaignProgress` that gpqi.access works out for *their*
+`Access` (the caller, `gpqi newsletter` in gpqi.web.campaigns.cli, builds it for each user), so it
 holds exactly what their campaign page would: practices without an agreement in force are left
 out, others are named only where the recipient may see the name (their own practices, or peers
 that permit identifiable comparison) and otherwise appear by pseudonym, and other practices'
@@ -18,9 +19,12 @@ from email.mime.image import MIMEImage
 from pathlib import Path
 from typing import Any
 
+from django.core.mail import EmailMultiAlternatives, get_connection
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from gpqi.workspace import Workspace
+from gpqi.access.campaigns import CampaignProgress, CampaignSpec, position_line
+from gpqi.charts import render
+from gpqi.reports.campaign import chart_spec
 
 TOP = 5  # top performers listed
 # Top performers need at least this many eligible people (as shown): with fewer, rounding to 5
@@ -45,8 +49,6 @@ class Newsletter:
 
     def message(self, from_email: str | None = None, connection: Any = None):  # noqa: ANN201
         """A Django EmailMultiAlternatives: text part, HTML part, PNGs as inline related parts."""
-        from django.core.mail import EmailMultiAlternatives
-
         msg = EmailMultiAlternatives(
             self.subject, self.text, from_email=from_email, to=[self.to], connection=connection
         )
@@ -74,29 +76,29 @@ def _env(html: bool) -> Environment:
     return env
 
 
-def build(campaign, user, ws: Workspace, service_name: str | None = None) -> Newsletter:  # noqa: ANN001
-    """One recipient's newsletter, with what that user may see."""
-    from gpqi.charts import render
-    from gpqi.indicators import get
-    from gpqi.web.campaigns.panel import position_line
-    from gpqi.web.campaigns.progress import NoSeries, compute
-    from gpqi.web.campaigns.tables import chart_spec
-    from gpqi.web.permissions import build_access
+@dataclass(frozen=True)
+class Recipient:
+    username: str
+    email: str
+    central: bool  # the central team: no own practices highlighted
 
-    if not user.email:
-        raise NewsletterError(f"user {user.get_username()} has no email address")
-    access = build_access(user)
-    try:
-        progress = compute(campaign, access, ws)
-    except NoSeries as exc:
-        raise NewsletterError(f"campaign {campaign.pk} ({campaign.name}): {exc}") from None
+
+def build(
+    campaign: CampaignSpec,
+    tip: str,
+    progress: CampaignProgress,
+    recipient: Recipient,
+    service_name: str,
+) -> Newsletter:
+    """One recipient's newsletter, from the progress worked out for their access."""
+    if not recipient.email:
+        raise NewsletterError(f"user {recipient.username} has no email address")
     latest = progress.programme[-1]
-    own = [] if access.is_central else progress.own()
+    own = [] if recipient.central else progress.own()
     spec = chart_spec(progress, title=None, width=560)
     context = {
-        "service": service_name or ws.config.workspace.name,
+        "service": service_name,
         "campaign": campaign,
-        "indicator": get(campaign.indicator_id),
         "p": progress,
         "latest": latest,
         "week": latest.date.strftime("%d %B %Y"),
@@ -104,8 +106,8 @@ def build(campaign, user, ws: Workspace, service_name: str | None = None) -> New
         "top_min": TOP_MIN_ELIGIBLE,
         "own": own,
         "own_lines": [position_line(s, progress) for s in own],
-        "central": access.is_central,
-        "tip": campaign.tip.strip(),
+        "central": recipient.central,
+        "tip": tip.strip(),
         "chart_cid": CHART_CID,
         "chart_alt": spec["description"],
         "sent_on": dt.date.today().strftime("%d %B %Y"),
@@ -114,29 +116,7 @@ def build(campaign, user, ws: Workspace, service_name: str | None = None) -> New
     text = _env(False).get_template("newsletter.txt.jinja").render(context)
     html = _env(True).get_template("newsletter.html.jinja").render(context)
     images = {CHART_CID: render(spec, "png", scale=2.0)}
-    return Newsletter(user.get_username(), user.email, subject, text, html, images)
-
-
-def recipients(campaign, to: list[str] | None = None) -> list:  # noqa: ANN001
-    """The campaign's recipients, or (with `to`) the app users with those addresses: a copy is
-    always built for a known user's access, so an unknown address gets nothing."""
-    from django.contrib.auth.models import User
-
-    if not to:
-        users = list(campaign.recipients.filter(is_active=True).order_by("username"))
-        if not users:
-            raise NewsletterError(
-                f"campaign {campaign.pk} has no recipients: add them in the admin pages or the campaign file"
-            )
-        return users
-    users = []
-    for address in to:
-        matches = list(User.objects.filter(email__iexact=address, is_active=True))
-        if len(matches) != 1:
-            why = "no active user" if not matches else "more than one user"
-            raise NewsletterError(f"--to {address}: {why} has this address; newsletters go to app users only")
-        users.append(matches[0])
-    return users
+    return Newsletter(recipient.username, recipient.email, subject, text, html, images)
 
 
 def write(newsletters: list[Newsletter], out: Path, from_email: str) -> list[Path]:
@@ -154,8 +134,6 @@ def write(newsletters: list[Newsletter], out: Path, from_email: str) -> list[Pat
 
 def send(newsletters: list[Newsletter], from_email: str, connection: Any = None) -> int:
     """Send over Django's email backend (SMTP with the EMAIL_* settings); returns messages sent."""
-    from django.core.mail import get_connection
-
     connection = connection or get_connection()
     messages = [n.message(from_email, connection) for n in newsletters]
     return connection.send_messages(messages) or 0

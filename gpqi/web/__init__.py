@@ -4,9 +4,8 @@ agreements, pseudonymised peers and disclosure control.
 Layout (apps are Django apps; each owns its models, views, templates and URLs):
     settings.py      configuration from the environment (workspace, database, security)
     mail.py          email settings (gpqi.toml [email], GPQI_EMAIL_* environment) for Django
-    permissions.py   the one place that answers "may this user see X"
-    results.py       read-only access to the engine's results (DuckDB over a cache file)
-    analysis.py      page data built from results + gpqi.stats, already filtered by permissions
+    permissions.py   a request's Access (gpqi.access.scope) from the user's profile and agreements
+    page.py          a page's downloadable tables and charts, served by the page's own URL
     accounts/        users' roles and scopes, login/logout/password change
     governance/      practices, networks, agreements, pseudonyms, targets (synced from snapshots)
     dashboard/       the comparative pages and their CSV/XLSX/PNG/SVG downloads

@@ -4,27 +4,10 @@ the programme's own target overrides from the app database."""
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+
+from gpqi.access.indicator import IndicatorMeta
 
 DOMAIN_ORDER = ("cardiovascular", "diabetes", "respiratory", "immunisation", "pregnancy", "operational")
-
-
-@dataclass(frozen=True)
-class IndicatorMeta:
-    id: str
-    title: str
-    domain: str
-    kind: str  # clinical | operational | campaign
-    unit: str
-    higher_is_better: bool
-    target: float | None
-    target_source: str
-    reference: str
-    description: str
-
-    @property
-    def improvement(self) -> str:
-        return "increase" if self.higher_is_better else "decrease"
 
 
 _lock = threading.Lock()

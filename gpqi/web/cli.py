@@ -13,6 +13,23 @@ console = Console()
 WorkspaceOpt = typer.Option(Path("gpqi-workspace"), "--workspace", "-w", help="Workspace folder.")
 
 
+def open_app(workspace: Path):  # noqa: ANN201 - a Workspace
+    """Configure Django for the workspace and bring its app database up to date."""
+    import gpqi.web
+    from gpqi.workspace import WorkspaceError, open_workspace
+
+    try:
+        ws = open_workspace(workspace)
+    except WorkspaceError as exc:
+        Console(stderr=True).print(f"[red]error:[/] {exc}", highlight=False)
+        raise typer.Exit(2) from None
+    gpqi.web.setup(ws.root.resolve())
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+    return ws
+
+
 def prepare(workspace: Path) -> None:
     """Configure Django for the workspace, create/upgrade the app database, sync practices and
     build the results cache so the first page is fast."""
@@ -22,8 +39,8 @@ def prepare(workspace: Path) -> None:
     from django.core.management import call_command
 
     call_command("migrate", interactive=False, verbosity=0)
+    from gpqi.access.results import NoResults, store_for
     from gpqi.web.governance.sync import sync_organisations
-    from gpqi.web.results import NoResults, store_for
     from gpqi.web.ws import workspace as current
     from gpqi.workspace import WorkspaceError
 
@@ -65,14 +82,24 @@ def _warm_in_background() -> None:
     def run() -> None:
         import time
 
-        from gpqi.web.analysis import warm
-        from gpqi.web.results import NoResults, store_for
+        from django.db import connections
+
+        from gpqi.access import scope
+        from gpqi.access.figures import warm
+        from gpqi.access.results import NoResults, store_for
+        from gpqi.web.catalogue import catalogue
+        from gpqi.web.permissions import governance
         from gpqi.web.ws import workspace as current
 
         try:
             ws = current()
             started = time.perf_counter()
-            n = warm(ws, store_for(ws))
+            store = store_for(ws)
+            gov = governance()
+            try:
+                n = warm(ws, store, scope.outsider(gov), scope.central(gov), catalogue(store.indicator_ids()))
+            finally:
+                connections.close_all()  # this thread's own database connection
             console.print(
                 f"Process {os.getpid()}: {n} indicators ready in {time.perf_counter() - started:.0f} s"
             )

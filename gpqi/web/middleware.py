@@ -1,4 +1,5 @@
-"""Security headers for every response and a log filter that keeps identifiers out of logs."""
+"""Security headers for every response, access errors as HTTP statuses, and a log filter that keeps
+identifiers out of logs."""
 
 from __future__ import annotations
 
@@ -6,7 +7,10 @@ import logging
 import secrets
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+
+from gpqi.access.errors import Forbidden, NotVisible
 
 
 class SecurityHeadersMiddleware:
@@ -32,6 +36,24 @@ class SecurityHeadersMiddleware:
         if getattr(request, "user", None) is not None and request.user.is_authenticated:
             response.headers["Cache-Control"] = "no-store"
         return response
+
+
+class AccessErrorsMiddleware:
+    """`gpqi.access`'s domain errors as Django's: NotVisible -> 404, Forbidden -> 403 (the
+    site's own error pages, which say nothing of what exists)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, NotVisible):
+            raise Http404(str(exception)) from None
+        if isinstance(exception, Forbidden):
+            raise PermissionDenied(str(exception)) from None
+        return None
 
 
 class ScrubFilter(logging.Filter):

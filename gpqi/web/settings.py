@@ -75,6 +75,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "gpqi.web.middleware.SecurityHeadersMiddleware",
+    "gpqi.web.middleware.AccessErrorsMiddleware",
 ]
 
 ROOT_URLCONF = "gpqi.web.urls"

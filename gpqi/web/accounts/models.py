@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from gpqi.access import scope
 from gpqi.web.governance.models import Network, Practice
 
 
@@ -19,9 +20,9 @@ class Role(models.TextChoices):
     ADMIN = "admin", "Administrator"
 
 
-# Roles that work for the programme as a whole (the central team).
-CENTRAL_ROLES = frozenset({Role.ANALYST, Role.IG_LEAD, Role.ADMIN})
-PRACTICE_ROLES = frozenset({Role.CLINICIAN, Role.PRACTICE_MANAGER})
+# The role groups are gpqi.access's (the values above are its role names).
+CENTRAL_ROLES = scope.CENTRAL_ROLES
+PRACTICE_ROLES = scope.PRACTICE_ROLES
 
 
 class Profile(models.Model):

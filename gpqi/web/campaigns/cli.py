@@ -11,6 +11,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from gpqi.web.campaigns.newsletters import newsletter_command
+from gpqi.web.cli import open_app
 from gpqi.workspace import DEFAULT_WORKSPACE
 
 campaign_app = typer.Typer(
@@ -19,23 +21,6 @@ campaign_app = typer.Typer(
 WorkspaceOpt = Annotated[Path, typer.Option("--workspace", "-w", help="The workspace folder.")]
 
 BEHIND_LISTED = 20  # practices named on the terminal; --json holds every one
-
-
-def open_app(workspace: Path):  # noqa: ANN201 - a Workspace
-    """Configure Django for the workspace and bring its app database up to date."""
-    import gpqi.web
-    from gpqi.workspace import WorkspaceError, open_workspace
-
-    try:
-        ws = open_workspace(workspace)
-    except WorkspaceError as exc:
-        Console(stderr=True).print(f"[red]error:[/] {exc}", highlight=False)
-        raise typer.Exit(2) from None
-    gpqi.web.setup(ws.root.resolve())
-    from django.core.management import call_command
-
-    call_command("migrate", interactive=False, verbosity=0)
-    return ws
 
 
 @campaign_app.command("list")
@@ -53,7 +38,9 @@ def list_command(workspace: WorkspaceOpt = DEFAULT_WORKSPACE) -> None:
 
 
 def _status_data(campaign, ws) -> dict:  # noqa: ANN001
-    from gpqi.web.campaigns.progress import NoSeries, central_access, compute
+    from gpqi.access import scope
+    from gpqi.access.campaigns import NoSeries, progress_for
+    from gpqi.web.permissions import governance
 
     out = {
         "id": campaign.pk,
@@ -65,7 +52,7 @@ def _status_data(campaign, ws) -> dict:  # noqa: ANN001
         "reach_by": campaign.reach_by.isoformat(),
     }
     try:
-        p = compute(campaign, central_access(), ws)
+        p = progress_for(campaign.spec(), scope.central(governance()), ws)
     except NoSeries as exc:
         out["error"] = str(exc)
         return out
@@ -81,6 +68,7 @@ def _status_data(campaign, ws) -> dict:  # noqa: ANN001
         for w in p.programme
     ]
     out["practices"] = len(p.practices)
+    out["behind_count"] = p.behind_count
     out["behind"] = [
         {"practice": s.code, "name": s.label, "uptake": s.value, "trajectory": round(s.expected, 6)}
         for s in p.behind
@@ -179,3 +167,4 @@ def create_command(
 
 def register(app: typer.Typer) -> None:
     app.add_typer(campaign_app, name="campaign")
+    app.command("newsletter")(newsletter_command)

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 
+from gpqi.access.campaigns import CampaignSpec
 from gpqi.web.governance.models import Practice
 
 series_name = RegexValidator(
@@ -87,6 +88,24 @@ class Campaign(models.Model):
 
     def overrides(self) -> dict[str, float]:
         return {t.practice.code: t.value for t in self.practice_targets.select_related("practice")}
+
+    def spec(self) -> CampaignSpec:
+        """What gpqi.access needs of this campaign to work out its progress."""
+        from gpqi.indicators import get
+
+        return CampaignSpec(
+            pk=self.pk,
+            name=self.name,
+            indicator_id=self.indicator_id,
+            higher_is_better=get(self.indicator_id).higher_is_better,
+            series=self.series,
+            start=self.start,
+            end=self.end,
+            target=self.target,
+            reach_by=self.reach_by,
+            overrides=tuple(sorted(self.overrides().items())),
+            version=self.updated_at.isoformat() if self.updated_at else "",
+        )
 
 
 class PracticeTarget(models.Model):

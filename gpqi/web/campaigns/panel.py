@@ -1,7 +1,7 @@
 """The home page's campaign panel: for each active campaign, where the user's own practices
 stand this week (practice staff see their practice; a facilitator or network lead their
 practices; the central team the programme). Built from the same `Progress` as the campaign
-page, so it shows nothing that page would not."""
+page, so it shows nothing that page would not (the sentences are `gpqi.access.campaigns.position_line`)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 
 from django.urls import reverse
 
+from gpqi.access.campaigns import NoSeries, position_line, progress_for
+from gpqi.access.scope import Access
 from gpqi.web.campaigns.models import Campaign
-from gpqi.web.campaigns.progress import NoSeries, Progress, Standing, progress_for
-from gpqi.web.permissions import Access
 from gpqi.workspace import Workspace
 
 
@@ -23,28 +23,12 @@ class PanelItem:
     lines: list[str] = field(default_factory=list)
 
 
-def position_line(s: Standing, p: Progress) -> str:
-    """One sentence on a practice's position, for the panel and the newsletter."""
-    if s.value is None:
-        return f"{s.label}: uptake not shown (small numbers)."
-    where = (
-        f"behind the trajectory ({s.expected:.1%}) by {-s.gap * 100:.1f} points; "
-        f"{s.to_trajectory:,} more vaccinations would catch up"
-        if s.behind
-        else f"on track (trajectory {s.expected:.1%})"
-    )
-    return (
-        f"{s.label}: {s.value:.1%} ({s.numerator:,.0f} of {s.denominator:,.0f}), "
-        f"ranked {s.rank} of {len(p.ranked)}, {where}; target {s.target:.0%}."
-    )
-
-
 def campaign_panel(access: Access, ws: Workspace, limit_own: int = 5) -> list[PanelItem]:
     items = []
     for campaign in Campaign.objects.filter(status=Campaign.ACTIVE):
         item = PanelItem(campaign.name, reverse("campaigns:detail", args=[campaign.pk]))
         try:
-            progress = progress_for(campaign, access, ws)
+            progress = progress_for(campaign.spec(), access, ws)
         except NoSeries:
             item.message = "No weekly results yet."
             items.append(item)
@@ -55,7 +39,7 @@ def campaign_panel(access: Access, ws: Workspace, limit_own: int = 5) -> list[Pa
             value = "–" if latest.value is None else f"{latest.value:.1%}"
             item.lines.append(
                 f"Week ending {latest.date:%d %B %Y}: programme {value} against a trajectory of "
-                f"{latest.expected:.1%}; {len(progress.behind)} of {len(progress.practices)} practices behind."
+                f"{latest.expected:.1%}; {progress.behind_count} of {len(progress.practices)} practices behind."
             )
             own = [s for s in own if s.behind][:limit_own] if not access.is_central else []
         else:

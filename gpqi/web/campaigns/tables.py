@@ -1,18 +1,17 @@
-"""The campaign page's tables and chart, built from a `Progress` (already filtered, labelled and
-disclosed for the user), so the page, its downloads and the newsletter show the same figures."""
+"""The campaign page's tables, built from a `CampaignProgress` (already filtered, labelled and
+disclosed for the user by gpqi.access), so the page, its downloads and the newsletter show the
+same figures; the chart is `gpqi.reports.campaign.chart_spec`, shared with the newsletter."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
-import pandas as pd
-
-from gpqi.web.campaigns.progress import Progress, Standing
+from gpqi.access.campaigns import CampaignProgress, Standing
 from gpqi.web.tables import Column, Table
 
 
-def programme_table(p: Progress) -> Table:
+def programme_table(p: CampaignProgress) -> Table:
     note = " (counts disclosed: rounded to 5, small counts hidden)" if p.programme_disclosed else ""
     t = Table(
         "programme-by-week",
@@ -87,22 +86,27 @@ def _fill(
     return t
 
 
-def ranking_table(p: Progress) -> Table:
+def ranking_table(p: CampaignProgress) -> Table:
     when = p.latest.strftime("%d %B %Y") if p.latest else ""
     t = Table("ranking", f"Practices ranked by uptake in the week ending {when}", _standing_columns())
     return _fill(t, p.practices, _standing_row, lambda s: s.own and not p.central)
 
 
-def behind_table(p: Progress) -> Table:
+def behind_table(p: CampaignProgress) -> Table:
     t = Table(
         "behind",
-        f"Practices behind their trajectory ({len(p.behind)} of {len(p.practices)})",
+        f"Practices behind their trajectory ({p.behind_count} of {len(p.practices)}"
+        + (
+            f"; {p.behind_count - len(p.behind)} not shown: small numbers)"
+            if p.behind_count > len(p.behind)
+            else ")"
+        ),
         _standing_columns(),
     )
     return _fill(t, p.behind, _standing_row, lambda s: s.own and not p.central)
 
 
-def weekly_table(p: Progress) -> Table:
+def weekly_table(p: CampaignProgress) -> Table:
     cols = [Column("practice", "Practice")] + [
         Column(f"w{i}", w.strftime("%d %b"), "pct") for i, w in enumerate(p.weeks)
     ]
@@ -114,28 +118,3 @@ def weekly_table(p: Progress) -> Table:
         return out
 
     return _fill(t, sorted(p.practices, key=lambda s: s.label), row, lambda s: s.own and not p.central)
-
-
-CHART_LINES_LIMIT = 200  # more practices than this: a band of percentiles instead of a line each
-
-
-def chart_spec(p: Progress, title: str | None = None, width: int | str = "container") -> dict[str, Any]:
-    from gpqi.charts import campaign_chart
-
-    own = [] if p.central else p.own()
-    many = len(p.practices) > CHART_LINES_LIMIT
-    drawn = own if many else p.practices
-    practices = [
-        {"date": week, "label": s.label, "value": value}
-        for s in drawn
-        for week, value in zip(p.weeks, s.weekly, strict=True)
-    ]
-    programme = [{"date": w.date, "value": w.value, "expected": w.expected} for w in p.programme]
-    return campaign_chart(
-        practices or pd.DataFrame(columns=["date", "label", "value"]),
-        programme,
-        highlight=[s.label for s in own],
-        title=title,
-        width=width,
-        spread=p.spread if many else None,
-    )

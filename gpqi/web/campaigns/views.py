@@ -10,11 +10,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
+from gpqi.access.campaigns import NoSeries, progress_for
+from gpqi.reports.campaign import chart_spec
 from gpqi.web.accounts.models import CENTRAL_ROLES, Role
 from gpqi.web.campaigns import tables
 from gpqi.web.campaigns.forms import TipForm
 from gpqi.web.campaigns.models import Campaign
-from gpqi.web.campaigns.progress import NoSeries, progress_for
 from gpqi.web.page import Page, respond
 from gpqi.web.permissions import Access, access_for
 from gpqi.web.tables import Column, Table
@@ -79,14 +80,14 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
     page = Page(campaign.name)
     ctx = {"campaign": campaign, "may_edit_tip": may_edit_tip(access), "progress": None}
     try:
-        progress = progress_for(campaign, access, workspace())
+        progress = progress_for(campaign.spec(), access, workspace())
     except NoSeries as exc:
         ctx["no_series"] = str(exc)
         return respond(request, "campaigns/detail.jinja", page, ctx)
     ctx["progress"] = progress
     ctx["latest"] = progress.programme[-1]
     page.add_chart(
-        "uptake-chart", "Cumulative uptake by week against the target trajectory", tables.chart_spec(progress)
+        "uptake-chart", "Cumulative uptake by week against the target trajectory", chart_spec(progress)
     )
     page.add_table(tables.programme_table(progress))
     page.add_table(tables.ranking_table(progress))

@@ -22,8 +22,8 @@ import numpy as np
 import pandas as pd
 
 from gpqi import charts
+from gpqi.access.figures import SpcResult
 from gpqi.charts import palette as pal
-from gpqi.stats import SpcResult
 from gpqi.web.catalogue import IndicatorMeta
 
 POINTS_LIMIT = 600  # practices drawn one point each; more are aggregated (see the docstring)

@@ -1,5 +1,5 @@
 """The comparative pages, a module per page. Each view asks `Access` what the user may see and
-builds its tables and charts from `gpqi.web.analysis` (which applies agreements, pseudonyms and
+builds its tables and charts from `gpqi.access.figures` (which applies agreements, pseudonyms and
 disclosure); downloads come from the same view (`page.respond`)."""
 
 from gpqi.web.dashboard.views.home import home

@@ -11,10 +11,10 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from gpqi.access.results import NoResults, ResultsStore, store_for
 from gpqi.web.catalogue import IndicatorMeta, catalogue
 from gpqi.web.page import Page
 from gpqi.web.permissions import Access, access_for
-from gpqi.web.results import NoResults, ResultsStore, store_for
 from gpqi.web.ws import workspace
 from gpqi.workspace import Workspace, WorkspaceError
 

@@ -8,8 +8,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 
-from gpqi import stats
-from gpqi.web import analysis
+from gpqi.access import figures
 from gpqi.web.accounts.models import Role
 from gpqi.web.dashboard.views.common import Ctx, mdc_label, with_results
 from gpqi.web.page import Page, respond
@@ -30,7 +29,7 @@ def home(request: HttpRequest, c: Ctx) -> HttpResponse:
         if code is None or not a.may_view_practice(code):
             ctx["inactive"] = True
         else:
-            rows = analysis.practice_indicators(c.store, a, code, c.catalogue)
+            rows = figures.practice_indicators(c.ws, c.store, a, code, c.catalogue)
             lead = ("operational", "campaign") if a.role == Role.PRACTICE_MANAGER else ("clinical",)
             first = [r for r in rows if r.meta.kind in lead]
             rest = [r for r in rows if r.meta.kind not in lead]
@@ -61,7 +60,7 @@ def home(request: HttpRequest, c: Ctx) -> HttpResponse:
     return respond(request, "dashboard/home.jinja", page, ctx)
 
 
-def _opportunity_table(name: str, caption: str, rows: list[analysis.PracticeIndicator], code: str) -> Table:
+def _opportunity_table(name: str, caption: str, rows: list[figures.PracticeIndicator], code: str) -> Table:
     t = Table(
         name,
         caption,
@@ -95,17 +94,9 @@ def _network_targets_table(c: Ctx, network_code: str) -> Table:
     from gpqi.web.governance.models import TargetOverride
 
     a = c.access
-    members = analysis.network_members(c.store, a, network_code)
+    members = figures.network_members(c.store, a, network_code)
     overrides = dict(
         TargetOverride.objects.filter(network__code=network_code).values_list("indicator_id", "value")
-    )
-    key = (
-        "network-targets",
-        c.date,
-        network_code,
-        analysis.class_key(a),
-        tuple(sorted(overrides.items())),
-        tuple(sorted((m.id, m.target, m.title, m.higher_is_better) for m in c.catalogue.values())),
     )
     t = Table(
         "network-targets",
@@ -117,41 +108,22 @@ def _network_targets_table(c: Ctx, network_code: str) -> Table:
             Column("status", "Incentive"),
         ],
     )
-    t.rows = c.store.memo(key, lambda: _network_target_rows(c, network_code, members, overrides))
-    return t
-
-
-def _network_target_rows(
-    c: Ctx, network_code: str, members: list[str], overrides: dict[str, float]
-) -> list[dict[str, Any]]:
-    """The network's combined raw value for every indicator against its target (the network's
-    own figures: shown only to its lead, see `home`)."""
-    sums = c.store.sums_at_date(c.date, members)
-    rows = []
-    for ind_id, num, den in sums[["indicator_id", "numerator", "denominator"]].itertuples(index=False):
-        meta = c.catalogue.get(str(ind_id))
-        if meta is None:
-            continue
-        target = overrides.get(meta.id, meta.target)
-        num, den = int(num), int(den)
-        value = num / den if den else None
-        status = "No target"
-        if target is not None and den:
-            inc = stats.network_incentive(
-                [num], [den], [network_code], target, higher_is_better=meta.higher_is_better
-            )
-            status = "Earned" if bool(inc["achieved"].iloc[0]) else "Not earned"
-        rows.append(
+    rows = figures.network_target_rows(c.ws, c.store, a, network_code, c.date, c.catalogue, overrides)
+    t.rows = sorted(
+        (
             {
-                "title": meta.title,
-                "_href": reverse("dashboard:network", args=[network_code]) + f"?indicator={meta.id}",
-                "value": value,
-                "target": target,
-                "status": status,
+                "title": c.catalogue[r["indicator_id"]].title,
+                "_href": reverse("dashboard:network", args=[network_code])
+                + f"?indicator={r['indicator_id']}",
+                "value": r["value"],
+                "target": r["target"],
+                "status": "No target" if r["earned"] is None else ("Earned" if r["earned"] else "Not earned"),
             }
-        )
-    rows.sort(key=lambda r: r["title"])
-    return rows
+            for r in rows
+        ),
+        key=lambda r: r["title"],
+    )
+    return t
 
 
 def _facilitator_table(c: Ctx) -> Table:
@@ -167,7 +139,7 @@ def _facilitator_table(c: Ctx) -> Table:
         ],
     )
     for code in a.own_shared():
-        rows = analysis.practice_indicators(c.store, a, code, c.catalogue)
+        rows = figures.practice_indicators(c.ws, c.store, a, code, c.catalogue)
         below = [
             r
             for r in rows

@@ -12,14 +12,14 @@ import pandas as pd
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 
-from gpqi import stats
+from gpqi.access import figures
+from gpqi.access.focus import Focus, default_focus
+from gpqi.access.scope import Access
 from gpqi.charts.funnel import limit_grid as funnel_limit_grid
-from gpqi.web import analysis
 from gpqi.web.catalogue import IndicatorMeta, domain_sort_key
 from gpqi.web.dashboard import charts as page_charts
 from gpqi.web.dashboard.views.common import PICKER_LIMIT, Ctx, int_param, mdc_label, parse_date, with_results
 from gpqi.web.page import Page, respond
-from gpqi.web.permissions import Access
 from gpqi.web.tables import Column, Table
 
 LEAGUE_PAGE_ROWS = 50  # league table rows per page (every row is in the downloads)
@@ -67,12 +67,12 @@ class Selection:
     meta: IndicatorMeta
     date: dt.date
     compare: dt.date
-    focus: str  # a practice code, "network:CODE" or "programme"
+    focus: Focus
     focus_codes: set[str]  # the focus's own practices (drawn and listed as themselves)
     method: str  # funnel limits: "spiegelhalter" or "wilson"
     now: pd.DataFrame  # practices at `date` (column `focus` flags the focus practices)
     then: pd.DataFrame  # the same at `compare`
-    fb: Any  # the funnel's comparator and overdispersion (analysis.FunnelBase), or None
+    fb: Any  # the funnel's comparator and overdispersion (figures.FunnelBase), or None
     shown: pd.DataFrame  # `now` with a value to show
     focus_rows: pd.DataFrame  # the focus practices among them, labelled
     big: bool  # past POINTS_LIMIT practices the charts draw bins and groups
@@ -88,7 +88,7 @@ class Selection:
 
     @property
     def ckey(self) -> tuple:
-        return analysis.class_key(self.a)
+        return figures.class_key(self.a)
 
     @property
     def target(self) -> float:
@@ -101,8 +101,15 @@ class Selection:
     def class_shown(self, d: dt.date, method: str | None) -> pd.DataFrame:
         """Every shared practice at a date as the user's class sees them (no own overlay): what
         the memoised programme-wide parts are built from."""
-        f, _ = analysis.indicator_frame(
-            self.c.ws, self.c.store, self.a, self.indicator_id, d, method, overlay_own=False
+        f, _ = figures.indicator_frame(
+            self.c.ws,
+            self.c.store,
+            self.a,
+            self.indicator_id,
+            d,
+            method,
+            overlay_own=False,
+            higher_is_better=self.meta.higher_is_better,
         )
         return f[~f["redacted"] & (f["denominator"] > 0)]
 
@@ -128,7 +135,8 @@ def indicator(request: HttpRequest, c: Ctx, indicator_id: str) -> HttpResponse:
             "meta": meta,
             "date": s.date,
             "compare": s.compare,
-            "focus": s.focus,
+            "focus": str(s.focus),
+            "focus_value": s.focus,
             "method": s.method,
             "hidden": int(s.now["redacted"].sum()),
             "spc": spc,
@@ -146,51 +154,31 @@ def _select(request: HttpRequest, c: Ctx, meta: IndicatorMeta) -> tuple[Selectio
     a = c.access
     dates = c.store.dates()
     date = parse_date(request.GET.get("date"), dates, c.date)
-    default_compare = (
-        next((d for d in dates if d >= date.replace(year=date.year - 5)), dates[0])
-        if date.year > 1
-        else dates[0]
-    )
-    compare = parse_date(request.GET.get("compare"), dates, default_compare)
+    compare = parse_date(request.GET.get("compare"), dates, figures.default_compare(dates, date))
     own_shared = a.own_shared()
     # A select of thousands of practices or networks is of no use to anyone (and heavy): past
     # PICKER_LIMIT the page offers a code box instead; any visible one can still be asked for.
     focus_options = [(p, a.label(p)) for p in own_shared] if len(own_shared) <= PICKER_LIMIT else []
-    visible_networks = analysis.visible_networks(c.store, a)
     own_networks = sorted({a.practices[p].network_code for p in own_shared})
-    focus = (
-        request.GET.get("focus")
-        or (a.home_practice if a.home_practice in a.shared else None)
-        or (f"network:{a.home_network}" if a.home_network else "programme")
-    )
-    if focus.startswith("network:"):
-        if focus[8:] not in visible_networks:
-            raise Http404("No such network")
-    elif focus != "programme" and not a.may_view_practice(focus):
-        raise Http404("No such practice")
+    asked = request.GET.get("focus")
+    focus = (Focus.parse(asked) if asked else default_focus(a)).check(a)
     method = request.GET.get("method", "spiegelhalter")
     if method not in ("wilson", "spiegelhalter"):
         raise Http404("Unknown funnel method")
 
-    now, fb = analysis.indicator_frame(c.ws, c.store, a, meta.id, date, method)
-    then, _ = analysis.indicator_frame(c.ws, c.store, a, meta.id, compare)
-    focus_codes = (
-        {focus}
-        if focus in a.own
-        else (
-            {p for p in own_shared if a.practices[p].network_code == focus[8:]}
-            if focus.startswith("network:")
-            else set()
-        )
+    now, fb = figures.indicator_frame(
+        c.ws, c.store, a, meta.id, date, method, higher_is_better=meta.higher_is_better
     )
+    then, _ = figures.indicator_frame(c.ws, c.store, a, meta.id, compare)
+    focus_codes = focus.own_members(a) if not focus.is_programme else set()
     for f in (now, then):
         f["focus"] = f["org_code"].isin(focus_codes).to_numpy()
     shown = now[~now["redacted"] & (now["denominator"] > 0)]
     # Past POINTS_LIMIT practices the charts draw bins and groups built once per class view
     # (no labels, nothing of this user's own counts) plus the focus practices as themselves.
     big = len(shown) > page_charts.POINTS_LIMIT
-    shown = shown.assign(label=None if big else analysis.labels(a, shown["org_code"]))
-    focus_rows = shown[shown["focus"]].assign(label=lambda f: analysis.labels(a, f["org_code"]))
+    shown = shown.assign(label=None if big else figures.labels(a, shown["org_code"]))
+    focus_rows = shown[shown["focus"]].assign(label=lambda f: figures.labels(a, f["org_code"]))
     if big:
         shown.loc[shown["focus"], "label"] = focus_rows["label"]
     selection = Selection(
@@ -225,13 +213,11 @@ def _add_funnel(page: Page, s: Selection) -> None:
         def base_funnel() -> tuple[dict[str, Any], pd.DataFrame]:
             class_rows = s.class_shown(date, method)
             grid = funnel_limit_grid(class_rows["denominator"].to_numpy(dtype="float64"))
-            limits = stats.funnel_limits(grid, s.target, method, s.tau2)
+            limits = figures.funnel_limits(grid, s.fb)
             bins = page_charts.funnel_bins(class_rows)
             return page_charts.funnel_base(bins, limits, s.target, method, s.tau2, meta), limits
 
-        base, limits = s.c.store.memo_large(
-            ("funnel-base", s.indicator_id, date, method, s.ckey), base_funnel
-        )
+        base, limits = s.c.store.memo(("funnel-base", s.indicator_id, date, method, s.ckey), base_funnel)
         outl = s.shown["outlier_998"]
         binned = (len(s.shown), int((outl == "high").sum()), int((outl == "low").sum()))
         spec = page_charts.funnel_binned(
@@ -250,8 +236,8 @@ def _add_league(page: Page, s: Selection, request: HttpRequest) -> dict[str, Any
     """The league table (a page of LEAGUE_PAGE_ROWS plus the focus practices; the downloads hold
     every practice) and the caterpillar chart of the same rows."""
     a, meta = s.a, s.meta
-    order = s.shown.sort_values("value", ascending=not meta.higher_is_better, kind="stable")
-    order = order.assign(rank=np.arange(1, len(order) + 1))
+    # ranks are the gate's (raw values, ties shared, the same for everyone): the order follows them
+    order = s.shown.sort_values(["rank", "value"], ascending=[True, not meta.higher_is_better], kind="stable")
     per_page = LEAGUE_PAGE_ROWS
     pages = max(1, -(-len(order) // per_page))
     league_page = int_param(request.GET.get("league_page"), 1, pages)
@@ -259,11 +245,11 @@ def _add_league(page: Page, s: Selection, request: HttpRequest) -> dict[str, Any
     extra = order[order["focus"] & ~order.index.isin(window.index)]
     on_page = pd.concat([window, extra])
     if s.big:
-        on_page = on_page.assign(label=analysis.labels(a, on_page["org_code"]))
+        on_page = on_page.assign(label=figures.labels(a, on_page["org_code"]))
 
     def league_row(r: dict[str, Any]) -> dict[str, Any]:
         return {
-            "rank": r["rank"],
+            "rank": None if r["rank"] != r["rank"] else int(r["rank"]),
             "label": r["label"],
             "numerator": r["numerator"],
             "denominator": r["denominator"],
@@ -278,7 +264,7 @@ def _add_league(page: Page, s: Selection, request: HttpRequest) -> dict[str, Any
         }
 
     def all_league_rows() -> list[dict[str, Any]]:
-        full = order if not s.big else order.assign(label=analysis.labels(a, order["org_code"]))
+        full = order if not s.big else order.assign(label=figures.labels(a, order["org_code"]))
         return [league_row(r) for r in full.to_dict("records")]
 
     league = page.add_table(
@@ -331,7 +317,7 @@ def _add_distribution(page: Page, s: Selection) -> None:
             mine = f[f["focus"]]
             mine = pd.DataFrame(
                 {
-                    "label": analysis.labels(a, mine["org_code"]),
+                    "label": figures.labels(a, mine["org_code"]),
                     "period": period,
                     "value": mine["value"].to_numpy(),
                     "size": [sizes.get(code, 0) for code in mine["org_code"]],
@@ -346,14 +332,14 @@ def _add_distribution(page: Page, s: Selection) -> None:
                     size = np.array([sizes.get(code, 0) for code in g["org_code"].to_numpy(dtype=object)])
                     return page_charts.distribution_groups(g["value"].to_numpy(dtype="float64"), size, period)
 
-                parts.append(c.store.memo_large(("distribution", s.indicator_id, d, s.ckey), groups))
+                parts.append(c.store.memo(("distribution", s.indicator_id, d, s.ckey), groups))
                 parts.append(mine)
             else:
                 codes = f["org_code"].to_numpy(dtype=object)
                 parts.append(
                     pd.DataFrame(
                         {
-                            "label": analysis.labels(a, codes),
+                            "label": figures.labels(a, codes),
                             "period": period,
                             "value": f["value"].to_numpy(),
                             "size": [sizes.get(code, 0) for code in codes],
@@ -376,7 +362,7 @@ def _add_distribution(page: Page, s: Selection) -> None:
     page.add_chart(
         "distribution",
         f"Practices at {s.compare:%B %Y} and {s.date:%B %Y}, sized by list size",
-        c.store.memo_large(key, build) if s.big else build(),
+        c.store.memo(key, build) if s.big else build(),
     )
 
 
@@ -393,8 +379,8 @@ def _add_variation(page: Page, s: Selection) -> None:
         )
     )
     for label, weighted in (("unweighted", False), ("weighted by list size", True)):
-        vt = analysis.programme_variation(s.c.ws, s.c.store, s.a, s.indicator_id, s.compare, weighted)
-        vn = analysis.programme_variation(s.c.ws, s.c.store, s.a, s.indicator_id, s.date, weighted)
+        vt = figures.programme_variation(s.c.ws, s.c.store, s.a, s.indicator_id, s.compare, weighted)
+        vn = figures.programme_variation(s.c.ws, s.c.store, s.a, s.indicator_id, s.date, weighted)
         for key in ("median", "q1", "q3", "iqr", "min", "max", "sd", "cv", "n"):
             table.rows.append(
                 {
@@ -409,23 +395,17 @@ def _add_trend(page: Page, s: Selection) -> dict[str, str] | None:
     """The focus's trend with SPC (chart and table) and, for a practice, against peer deciles;
     returns the last point's Making Data Count labels (None without a trend)."""
     c, a, meta, focus = s.c, s.a, s.meta, s.focus
-    series, focus_label = _focus_series(c, a, s.indicator_id, focus)
+    series, focus_label, disclosed = _focus_series(c, a, s.indicator_id, focus)
     if len(series) < 2:
         return None
-    practice_focus = not focus.startswith("network:") and focus != "programme"
+    practice_focus = focus.is_practice
     # The focus's charts are the same for every user who may ask for that focus with the same
-    # view of its counts (a practice's own users; a group's members all own, or not): memoise.
-    if practice_focus:
-        members_own = True
-    else:
-        members = (
-            analysis.network_members(c.store, a, focus[8:]) if focus.startswith("network:") else a.shared
-        )
-        members_own = all(m in a.own for m in members)  # as analysis.group_series decides
+    # view of its counts (a practice's own users; a group's own members): memoise on those.
+    members_own = tuple(sorted(focus.own_members(a))) if disclosed else True
     key = (
         "focus-view",
         s.indicator_id,
-        focus,
+        str(focus),
         focus_label,
         meta.title,
         meta.improvement,
@@ -433,9 +413,7 @@ def _add_trend(page: Page, s: Selection) -> dict[str, str] | None:
         s.ckey,
         members_own,
     )
-    view = c.store.memo_large(
-        key, lambda: _focus_view(c, a, s.indicator_id, meta, series, focus_label, practice_focus)
-    )
+    view = c.store.memo(key, lambda: _focus_view(c, a, s.indicator_id, meta, series, focus_label, focus))
     page.add_chart("trend", f"{focus_label}: trend with statistical process control limits", view["spc_spec"])
     table = page.add_table(
         Table(
@@ -456,7 +434,13 @@ def _add_trend(page: Page, s: Selection) -> dict[str, str] | None:
         page.add_chart(
             "peers", f"{focus_label} against the deciles of practices with an agreement", view["peers_spec"]
         )
-    spc = view["spc"]
+    # the verdict: on the focus's raw counts, the same for every viewer (the chart shows what the
+    # user may see of them)
+    spc = (
+        view["spc"]
+        if practice_focus
+        else (figures.group_verdict(c.ws, c.store, a, meta, focus) or view["spc"])
+    )
     return {
         "variation": mdc_label(spc.variation),
         "assurance": mdc_label(spc.assurance) if spc.assurance else "No target",
@@ -470,13 +454,11 @@ def _focus_view(
     meta: IndicatorMeta,
     series: pd.DataFrame,
     focus_label: str,
-    practice_focus: bool,
+    focus: Focus,
 ) -> dict[str, Any]:
     """SPC of the focus's series (chart and table rows) and, for a practice, its recent months
     against peer deciles."""
-    spc = stats.spc(
-        series["value"].to_numpy(dtype="float64"), improvement=meta.improvement, target=meta.target
-    )
+    spc = figures.spc_of(series["value"].to_numpy(dtype="float64"), meta)
     tbl = spc.table.reset_index(drop=True)
     dates = series["reporting_date"].to_list()
     rows = [
@@ -493,9 +475,9 @@ def _focus_view(
         )
     ]
     peers_spec = None
-    if practice_focus:
-        dec = analysis.peer_deciles(c.store, c.ws, a, indicator_id)
-        recent = series.tail(analysis.TREND_MONTHS)
+    if focus.is_practice:
+        dec = figures.peer_deciles(c.store, c.ws, a, indicator_id)
+        recent = series.tail(figures.TREND_MONTHS)
         own = pd.DataFrame(
             {"date": [d.isoformat() for d in recent["reporting_date"]], "value": recent["value"].to_numpy()}
         )
@@ -531,15 +513,11 @@ def _league_links(
     return out
 
 
-def _focus_series(c: Ctx, a: Access, indicator_id: str, focus: str):  # noqa: ANN202
-    if focus.startswith("network:"):
-        code = focus[8:]
-        members = analysis.network_members(c.store, a, code)
-        label = f"Network {code}"
-    elif focus == "programme":
-        members = c.store.memo(("visible", analysis.class_key(a)), a.visible)
-        label = "All practices with an agreement"
-    else:
-        s = c.store.practice_series(focus, indicator_id)
-        return s[s["denominator"] > 0], a.label(focus)
-    return analysis.group_series(c.ws, c.store, a, indicator_id, members, focus), label
+def _focus_series(c: Ctx, a: Access, indicator_id: str, focus: Focus) -> tuple[pd.DataFrame, str, bool]:
+    """The focus's series as the user may see it, its label and whether any of it is disclosed."""
+    if focus.is_practice:
+        s = c.store.practice_series(focus.code, indicator_id)
+        return s[s["denominator"] > 0], a.label(focus.code), False
+    label = f"Network {focus.code}" if focus.is_network else "All practices with an agreement"
+    series, disclosed = figures.group_series(c.ws, c.store, a, indicator_id, focus)
+    return series, label, disclosed

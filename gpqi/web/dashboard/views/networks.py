@@ -1,5 +1,7 @@
 """The networks page (each network's combined value against its target and the incentive) and
-a network's own page."""
+a network's own page. The sums shown are the gate's (`figures.network_sums`: the user's own
+practices' part raw, the others' disclosed); whether a network earns its incentive is decided on
+the raw sums (`figures.network_incentives`), the same for everyone."""
 
 from __future__ import annotations
 
@@ -9,35 +11,11 @@ import numpy as np
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 
-from gpqi import stats
-from gpqi.web import analysis
-from gpqi.web.catalogue import IndicatorMeta, network_targets
+from gpqi.access import figures
+from gpqi.web.catalogue import network_targets
 from gpqi.web.dashboard.views.common import Ctx, indicator_param, with_results
 from gpqi.web.page import Page, respond
 from gpqi.web.tables import Column, Table
-
-
-def _incentives(
-    sums: analysis.NetworkSums, meta: IndicatorMeta, overrides: dict[str, float]
-) -> tuple[list[float | None], list[bool | None]]:
-    """Each network's target (its override, else the indicator's) and whether its combined raw
-    value earns the incentive (gpqi.stats.network_incentive), in the order of `sums.networks`."""
-    targets = [overrides.get(n, meta.target) for n in sums.networks]
-    earned: list[bool | None] = [None] * len(targets)
-    for target in {t for t in targets if t is not None}:
-        idx = [i for i, t in enumerate(targets) if t == target]
-        result = stats.network_incentive(
-            sums.numerator[idx],
-            sums.denominator[idx],
-            [sums.networks[i] for i in idx],
-            target,
-            higher_is_better=meta.higher_is_better,
-        )
-        achieved = dict(zip(result["network"], result["achieved"], strict=True))
-        for i in idx:
-            if sums.denominator[i] > 0:
-                earned[i] = bool(achieved[sums.networks[i]])
-    return targets, earned
 
 
 @with_results
@@ -45,13 +23,9 @@ def networks(request: HttpRequest, c: Ctx) -> HttpResponse:
     """Each network's combined value (visible practices only) against its target."""
     a = c.access
     meta = indicator_param(request, c)
-    sums = analysis.network_sums(c.ws, c.store, a, meta.id, c.date)
+    sums = figures.network_sums(c.ws, c.store, a, meta.id, c.date)
     overrides = network_targets(meta.id)
-    targets, earned = c.store.memo(
-        ("incentives", meta.id, c.date, meta.target, meta.higher_is_better, analysis.class_key(a))
-        + tuple(sorted(overrides.items())),
-        lambda: _incentives(sums, meta, overrides),
-    )
+    targets, earned = figures.network_incentives(sums, meta, overrides)
     page = Page("Networks")
     t = page.add_table(
         Table(
@@ -71,9 +45,7 @@ def networks(request: HttpRequest, c: Ctx) -> HttpResponse:
 
     def row(i: int) -> dict[str, Any]:
         net = sums.networks[i]
-        own = a.is_central or net == a.home_network  # a network's own users see its raw sums
-        num = sums.numerator[i] if own else sums.disclosed_numerator[i]
-        den = sums.denominator[i] if own else sums.disclosed_denominator[i]
+        num, den = sums.numerator[i], sums.denominator[i]  # through the gate's totals rule
         value = num / den if den and not np.isnan(num) and not np.isnan(den) else None
         return {
             "network": net,
@@ -103,12 +75,12 @@ def networks(request: HttpRequest, c: Ctx) -> HttpResponse:
 @with_results
 def network(request: HttpRequest, c: Ctx, code: str) -> HttpResponse:
     a = c.access
-    if code not in analysis.visible_networks(c.store, a):
+    if code not in figures.visible_networks(c.store, a):
         raise Http404("No such network")
     meta = indicator_param(request, c)
-    frame, _ = analysis.indicator_frame(c.ws, c.store, a, meta.id, c.date)
+    frame, _ = figures.indicator_frame(c.ws, c.store, a, meta.id, c.date)
     frame = frame[frame["network_code"] == code]
-    frame = frame.assign(label=analysis.labels(a, frame["org_code"])).sort_values("label")
+    frame = frame.assign(label=figures.labels(a, frame["org_code"])).sort_values("label")
     page = Page(f"Network {code}")
     t = page.add_table(
         Table(

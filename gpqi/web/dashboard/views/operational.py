@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 
-from gpqi.web import analysis
+from gpqi.access import figures
 from gpqi.web.dashboard import charts as page_charts
 from gpqi.web.dashboard.views.common import PICKER_LIMIT, Ctx, with_results
 from gpqi.web.page import Page, respond
@@ -24,7 +24,7 @@ def operational(request: HttpRequest, c: Ctx) -> HttpResponse:
     if code not in options:
         raise Http404("No such practice")
     ops = [m for m in c.catalogue.values() if m.kind == "operational"]
-    peers = analysis.peer_summaries(c.store, a, c.date)
+    peers = figures.peer_summaries(c.ws, c.store, a, c.date)
     series = c.store.practice_series(code)
     latest = series[series["reporting_date"] == c.date].set_index("indicator_id")
     page = Page("Operational")
@@ -53,7 +53,7 @@ def operational(request: HttpRequest, c: Ctx) -> HttpResponse:
             {
                 "title": m.title,
                 "_href": reverse("dashboard:indicator", args=[m.id]) + f"?focus={code}",
-                "value": analysis._f(r["value"]),
+                "value": None if r["value"] != r["value"] else float(r["value"]),
                 "numerator": int(r["numerator"]),
                 "denominator": int(r["denominator"]),
                 "median": p.median if p else None,
@@ -64,7 +64,7 @@ def operational(request: HttpRequest, c: Ctx) -> HttpResponse:
         chart_rows.append(
             {
                 "measure": m.title,
-                "practice": analysis._f(r["value"]),
+                "practice": None if r["value"] != r["value"] else float(r["value"]),
                 "median": p.median if p else None,
                 "q1": p.q1 if p else None,
                 "q3": p.q3 if p else None,

@@ -7,7 +7,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
-from gpqi.web import analysis, sparkline
+from gpqi.access import figures
+from gpqi.web import sparkline
 from gpqi.web.catalogue import domain_sort_key
 from gpqi.web.dashboard.views.common import Ctx, mdc_label, with_results
 from gpqi.web.page import Page, respond
@@ -45,10 +46,10 @@ def practice(request: HttpRequest, c: Ctx, code: str) -> HttpResponse:
     """Every indicator for one practice, grouped by domain."""
     a = c.access
     info = a.require_practice(code)
-    rows = analysis.practice_indicators(c.store, a, code, c.catalogue)
+    rows = figures.practice_indicators(c.ws, c.store, a, code, c.catalogue)
     page = Page(f"{info.name}: overview")
     groups = []
-    by_domain: dict[str, list[analysis.PracticeIndicator]] = {}
+    by_domain: dict[str, list[figures.PracticeIndicator]] = {}
     for r in rows:
         by_domain.setdefault(r.meta.domain, []).append(r)
     for domain in sorted(by_domain, key=domain_sort_key):

@@ -9,10 +9,10 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from gpqi.access.results import store_for
 from gpqi.web.accounts.models import CENTRAL_ROLES
 from gpqi.web.page import Page, respond
 from gpqi.web.permissions import access_for
-from gpqi.web.results import store_for
 from gpqi.web.tables import Column, Table
 from gpqi.web.ws import workspace
 from gpqi.workspace import WorkspaceError

@@ -1,5 +1,7 @@
 """`gpqi newsletter --campaign ID [--send] [--to EMAIL ...] [--out DIR]`: the weekly campaign
-newsletter, one copy per recipient; without --send the messages are written to --out for review."""
+newsletter, one copy per recipient, each built from the progress gpqi.access works out for that
+user (gpqi.reports.newsletter lays it out); without --send the messages are written to --out for
+review."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from gpqi.web.cli import open_app
 from gpqi.workspace import DEFAULT_WORKSPACE
 
 
@@ -29,22 +32,32 @@ def newsletter_command(
     ] = DEFAULT_WORKSPACE,
 ) -> None:
     """Render the weekly newsletter for each recipient; write it for review, or --send it."""
-    from gpqi.web.campaigns.cli import open_app
-
     console = Console(soft_wrap=True)
     ws = open_app(workspace)
+    # Django models load only once open_app has set Django up for this workspace.
     from django.conf import settings
 
+    from gpqi.access.campaigns import NoSeries, progress_for
     from gpqi.reports import newsletter
     from gpqi.web.campaigns.models import Campaign
+    from gpqi.web.permissions import build_access
 
     chosen = Campaign.objects.filter(pk=campaign).first()
     if chosen is None:
         console.print(f"[red]error:[/] no campaign {campaign}; see `gpqi campaign list`", highlight=False)
         raise typer.Exit(2)
     try:
-        users = newsletter.recipients(chosen, to)
-        letters = [newsletter.build(chosen, user, ws) for user in users]
+        users = recipients(chosen, to)
+        spec = chosen.spec()
+        letters = []
+        for user in users:
+            access = build_access(user)
+            try:
+                progress = progress_for(spec, access, ws)
+            except NoSeries as exc:
+                raise newsletter.NewsletterError(f"campaign {chosen.pk} ({chosen.name}): {exc}") from None
+            recipient = newsletter.Recipient(user.get_username(), user.email, access.is_central)
+            letters.append(newsletter.build(spec, chosen.tip, progress, recipient, ws.config.workspace.name))
     except newsletter.NewsletterError as exc:
         console.print(f"[red]error:[/] {exc}", highlight=False)
         raise typer.Exit(2) from None
@@ -69,5 +82,27 @@ def newsletter_command(
     )
 
 
-def register(app: typer.Typer) -> None:
-    app.command("newsletter")(newsletter_command)
+def recipients(campaign, to: list[str] | None = None) -> list:  # noqa: ANN001
+    """The campaign's recipients, or (with `to`) the app users with those addresses: a copy is
+    always built for a known user's access, so an unknown address gets nothing."""
+    from django.contrib.auth.models import User  # after open_app has set Django up
+
+    from gpqi.reports import newsletter
+
+    if not to:
+        users = list(campaign.recipients.filter(is_active=True).order_by("username"))
+        if not users:
+            raise newsletter.NewsletterError(
+                f"campaign {campaign.pk} has no recipients: add them in the admin pages or the campaign file"
+            )
+        return users
+    users = []
+    for address in to:
+        matches = list(User.objects.filter(email__iexact=address, is_active=True))
+        if len(matches) != 1:
+            why = "no active user" if not matches else "more than one user"
+            raise newsletter.NewsletterError(
+                f"--to {address}: {why} has this address; newsletters go to app users only"
+            )
+        users.append(matches[0])
+    return users

@@ -1,4 +1,4 @@
-"""Read-only access to the engine's results for the web pages.
+"""Read-only access to the engine's results for every view (pages, reports, the API).
 
 The engine writes one Parquet file of every indicator x date x organisation. Pages ask narrow
 questions of it (one indicator at one date for every practice; every indicator's series for one
@@ -15,19 +15,20 @@ import datetime as dt
 import json
 import os
 import threading
-from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import duckdb
 import pandas as pd
 
+from gpqi.access.memo import MEMO
 from gpqi.workspace import Workspace
 
+T = TypeVar("T")
+
 CACHE_FORMAT = 1
-# memoised per-practice arrays and chart specs kept per process (0.1-0.3 MB each at 6,500 practices)
-BIG_ENTRIES = 1000
 
 
 class NoResults(RuntimeError):
@@ -48,8 +49,6 @@ class ResultsStore:
         self._lock = threading.Lock()
         self._conn: _Conn | None = None
         self._local = threading.local()
-        self._memo: dict[tuple, Any] = {}
-        self._big: OrderedDict[tuple, Any] = OrderedDict()
 
     # --- cache management ----------------------------------------------------------------------
     def _results_key(self) -> str:
@@ -118,8 +117,6 @@ class ResultsStore:
                 if self._conn is not None:
                     self._conn.con.close()
                 self._conn = _Conn(key, duckdb.connect(str(path), read_only=True))
-                self._memo.clear()
-                self._big.clear()
             conn = self._conn
         local = self._local
         if getattr(local, "key", None) != conn.key:
@@ -131,33 +128,11 @@ class ResultsStore:
     def version(self) -> str:
         return self._results_key()
 
-    def memo(self, key: tuple, compute: Any) -> Any:
-        """Per-process memo of a derived value, dropped when the results change."""
-        full = (self.version, *key)
-        if full in self._memo:
-            return self._memo[full]
-        value = compute()
-        with self._lock:
-            if len(self._memo) > 5000:
-                self._memo.clear()
-            self._memo[full] = value
-        return value
-
-    def memo_large(self, key: tuple, compute: Any) -> Any:
-        """Like `memo`, for values that hold one entry per practice (thousands at national
-        scale): the least recently used are dropped past BIG_ENTRIES, so memory stays bounded
-        whichever indicators and dates users browse."""
-        full = (self.version, *key)
-        with self._lock:
-            if full in self._big:
-                self._big.move_to_end(full)
-                return self._big[full]
-        value = compute()
-        with self._lock:
-            self._big[full] = value
-            while len(self._big) > BIG_ENTRIES:
-                self._big.popitem(last=False)
-        return value
+    def memo(self, key: tuple, compute: Callable[[], T]) -> T:
+        """A value derived from these results, from the process's one memo (`gpqi.access.memo`):
+        keyed on the workspace and the results' version, so a new run is never answered from an
+        old entry."""
+        return MEMO.get((str(self.ws.root), self.version, *key), compute)
 
     # --- questions pages ask -------------------------------------------------------------------
     def dates(self) -> list[dt.date]:
@@ -272,7 +247,7 @@ class ResultsStore:
             )
             return dict(rows)
 
-        return self.memo_large(("list_sizes", date), compute)
+        return self.memo(("list_sizes", date), compute)
 
     def run_info(self) -> dict[str, Any] | None:
         path = self.ws.run_info_path
