@@ -45,7 +45,8 @@ def test_series_is_cumulative_and_ends_at_the_season_figure(series):
     assert table.schema.equals(RESULTS) and table.num_rows == rows == 12 * len(dates)
     weekly = table.to_pandas()
     final = (
-        duckdb.sql(
+        duckdb.connect()
+        .sql(
             f"""select org_code, numerator, denominator from '{ws.results_path}'
             where indicator_id = 'flu-65' and org_type = 'practice' and reporting_date = '2026-02-28'"""
         )
