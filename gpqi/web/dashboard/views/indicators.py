@@ -313,23 +313,23 @@ def _add_distribution(page: Page, s: Selection) -> None:
         parts = []
         for d, f in ((s.compare, then_shown), (s.date, s.shown)):
             period = d.strftime("%b %Y")
-            sizes = c.store.list_sizes(d)
             mine = f[f["focus"]]
             mine = pd.DataFrame(
                 {
                     "label": figures.labels(a, mine["org_code"]),
                     "period": period,
                     "value": mine["value"].to_numpy(),
-                    "size": [sizes.get(code, 0) for code in mine["org_code"]],
+                    "size": figures.list_sizes(c.ws, c.store, a, d, mine["org_code"]),
                 }
             )
             if s.big:
 
-                def groups(
-                    d: dt.date = d, period: str = period, sizes: dict[str, int] = sizes
-                ) -> pd.DataFrame:
+                def groups(d: dt.date = d, period: str = period) -> pd.DataFrame:
                     g = s.class_shown(d, None)
-                    size = np.array([sizes.get(code, 0) for code in g["org_code"].to_numpy(dtype=object)])
+                    # class-wide: every practice's list size as an outsider sees it
+                    size = np.array(
+                        figures.list_sizes(c.ws, c.store, None, d, g["org_code"].to_numpy(dtype=object))
+                    )
                     return page_charts.distribution_groups(g["value"].to_numpy(dtype="float64"), size, period)
 
                 parts.append(c.store.memo(("distribution", s.indicator_id, d, s.ckey), groups))
@@ -342,7 +342,7 @@ def _add_distribution(page: Page, s: Selection) -> None:
                             "label": figures.labels(a, codes),
                             "period": period,
                             "value": f["value"].to_numpy(),
-                            "size": [sizes.get(code, 0) for code in codes],
+                            "size": figures.list_sizes(c.ws, c.store, a, d, codes),
                         }
                     )
                 )
