@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import traceback
 from collections.abc import Callable
 
 from django.core.exceptions import PermissionDenied
@@ -57,12 +58,32 @@ class AccessErrorsMiddleware:
 
 
 class ScrubFilter(logging.Filter):
-    """Drop query strings and request objects from log records: a query string could carry an
-    identifier typed into a filter box, and handlers that format `record.request` could print it."""
+    """Drop query strings, request objects and exception messages from log records: a query
+    string could carry an identifier typed into a filter box, handlers that format
+    `record.request` could print it, and an exception's message can quote a cell value (a library
+    refusing a patient's name). The traceback is kept, each exception named by its type only."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if hasattr(record, "request"):
             record.request = None
         if isinstance(record.args, tuple):
             record.args = tuple(a.split("?", 1)[0] if isinstance(a, str) else a for a in record.args)
+        if record.exc_info and record.exc_info[1] is not None:
+            record.exc_text = _traceback_without_messages(record.exc_info[1])
+            record.exc_info = None
         return True
+
+
+def _traceback_without_messages(exc: BaseException) -> str:
+    parts: list[str] = []
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        frames = "".join(traceback.format_tb(current.__traceback__))
+        name = f"{type(current).__module__}.{type(current).__qualname__}"
+        parts.append(
+            f"Traceback (most recent call last):\n{frames}{name} (message withheld: it may quote data)"
+        )
+        current = current.__cause__ or current.__context__
+    return "\n\nwhile handling, or caused by:\n".join(reversed(parts))

@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import io
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -108,10 +109,25 @@ class Table:
         return value
 
 
+# Spreadsheet formula injection: a cell starting with one of these is read as a formula by Excel
+# or LibreOffice (a leading tab or line break is skipped, so "\t=1+1" is a formula too); such text
+# is prefixed with a quote, which makes it text.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+# The characters XML 1.0, and so XLSX, cannot hold (as openpyxl's ILLEGAL_CHARACTERS_RE).
+XLSX_ILLEGAL = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
+
+
 def _safe_text(value: Any) -> Any:
-    # Spreadsheet formula injection: text starting with = + - @ is prefixed with a quote.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
+    return value
+
+
+def _xlsx_text(value: Any) -> Any:
+    # XLSX (XML 1.0) cannot hold most control characters; openpyxl raises, quoting the text. The
+    # ingest quarantines them, so this only guards data written some other way.
+    if isinstance(value, str):
+        return XLSX_ILLEGAL.sub("\ufffd", value)
     return value
 
 
@@ -136,7 +152,7 @@ def to_xlsx(table: Table) -> HttpResponse:
     for row in table.all_rows():
         values = []
         for c in table.columns:
-            v = _safe_text(table.export_value(row, c))
+            v = _xlsx_text(_safe_text(table.export_value(row, c)))
             values.append(v.isoformat() if isinstance(v, dt.date) else v)
         ws.append(values)
     for idx, c in enumerate(table.columns, start=1):

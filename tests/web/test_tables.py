@@ -7,7 +7,10 @@ import csv
 import io
 import re
 
-from gpqi.web.tables import Column, Table, to_csv
+import pytest
+from openpyxl import load_workbook
+
+from gpqi.web.tables import Column, Table, to_csv, to_xlsx
 
 
 def _table(rows: list[dict]) -> Table:
@@ -57,3 +60,13 @@ def test_csv_holds_every_row_and_neutralises_formulas():
     data = list(csv.reader(io.StringIO(to_csv(_table(rows)).content.decode())))
     assert data[0] == ["Practice", "Value", "Count"] and len(data) == 6
     assert data[1] == ["'=HYPERLINK(1)", "0.25", "3"]
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r", "\n"])
+def test_every_formula_start_is_neutralised_in_csv_and_xlsx(start):
+    rows = [{"label": f"{start}=1+1ANDERSON", "value": 0.5, "n": 8}]
+    csv_cell = list(csv.reader(io.StringIO(to_csv(_table(rows)).content.decode())))[1][0]
+    assert csv_cell == f"'{start}=1+1ANDERSON"
+    book = load_workbook(io.BytesIO(to_xlsx(_table(rows)).content))
+    # (XML reads a carriage return back as a line feed; the quote is what matters)
+    assert book.active["A2"].value == f"'{start}=1+1ANDERSON".replace("\r", "\n")

@@ -50,10 +50,19 @@ def write(
 
 
 def sent(request: HttpRequest, build: Callable[[], HttpResponse], **record: object) -> HttpResponse:
-    """Audit, then build the response, in one transaction; never send unaudited data."""
-    with transaction.atomic():
-        write(request, **record)  # type: ignore[arg-type]
+    """Audit, then build the response, in one transaction; never send unaudited data.
+
+    The audit says what was sent, not what was asked for: a HEAD request gets the headers a GET
+    would (type, file name) and no body, so no patient data leaves and nothing is recorded.
+    """
+    if request.method == "HEAD":
         response = build()
+        response.content = b""
+        del response["Content-Length"]
+    else:
+        with transaction.atomic():
+            write(request, **record)  # type: ignore[arg-type]
+            response = build()
     response["Cache-Control"] = "no-store"
     response["Pragma"] = "no-cache"
     return response
