@@ -27,7 +27,7 @@ from gpqi.access import disclosure as gate
 from gpqi.access.memo import MEMO
 from gpqi.access.ranking import competition_ranks
 from gpqi.access.scope import Access
-from gpqi.access.trajectory import expected
+from gpqi.access.trajectory import expected, season_shape
 from gpqi.workspace import Workspace, WorkspaceError
 
 
@@ -115,6 +115,7 @@ class CampaignProgress:
     practices: list[Standing]  # ranked: best first, redacted last
     programme_disclosed: bool
     central: bool = False  # the central team's view: every practice is "own", none highlighted
+    shape_seasons: int = 0  # earlier seasons the trajectory's shape comes from (0: a straight line)
     behind_count: int = 0  # practices behind at the latest week (verdict on raw counts)
 
     @property
@@ -192,6 +193,7 @@ class Verdicts:
     behind: np.ndarray  # practices x weeks: below its trajectory (practices without a value are not)
     rank: np.ndarray  # at the latest week; NaN: not ranked (no value, or redacted for outsiders)
     programme_expected: list[float]
+    shape_seasons: int = 0  # earlier seasons the trajectory's shape comes from (0: a straight line)
 
 
 def _series_version(ws: Workspace, spec: CampaignSpec) -> tuple:
@@ -229,8 +231,9 @@ def verdicts(spec: CampaignSpec, access: Access, ws: Workspace) -> Verdicts:
         values = gate.rate(num.to_numpy(dtype="float64"), den.to_numpy(dtype="float64"))
         overrides = dict(spec.overrides)
         targets = [overrides.get(code, spec.target) for code in codes]
+        shape = season_shape(ws, spec.indicator_id, spec.start, spec.reach_by)
         trajectory = {
-            t: [expected(w, spec.start, spec.reach_by, t) for w in weeks]
+            t: [expected(w, spec.start, spec.reach_by, t, shape) for w in weeks]
             for t in set(targets) | {spec.target}
         }
         expect = np.array([trajectory[t] for t in targets], dtype="float64").reshape(len(codes), len(weeks))
@@ -240,7 +243,7 @@ def verdicts(spec: CampaignSpec, access: Access, ws: Workspace) -> Verdicts:
         disclosable = ~np.isnan(gate.rate(last_num, last_den))
         latest = np.where(disclosable, values[:, -1], np.nan)
         rank = competition_ranks(latest, spec.higher_is_better)
-        return Verdicts(codes, weeks, targets, expect, behind, rank, trajectory[spec.target])
+        return Verdicts(codes, weeks, targets, expect, behind, rank, trajectory[spec.target], shape.seasons)
 
     key = ("campaign-verdicts", spec, _series_version(ws, spec), len(access.shared), hash(access.shared))
     if not key[2]:
@@ -319,6 +322,7 @@ def compute(spec: CampaignSpec, access: Access, ws: Workspace) -> CampaignProgre
         programme_disclosed=has_others,
         central=access.is_central,
         behind_count=int(behind_counts[-1]),
+        shape_seasons=v.shape_seasons,
     )
 
 

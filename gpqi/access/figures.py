@@ -32,7 +32,8 @@ from gpqi.access.indicator import IndicatorMeta
 from gpqi.access.ranking import competition_ranks
 from gpqi.access.results import ResultsStore
 from gpqi.access.scope import Access
-from gpqi.stats import SpcResult
+from gpqi.engine.dates import first_on_or_after, years_before
+from gpqi.stats import SeriesSpc, SpcResult
 from gpqi.workspace import Workspace
 
 __all__ = [
@@ -43,6 +44,7 @@ __all__ = [
     "NetworkSums",
     "PeerSummary",
     "PracticeIndicator",
+    "SeriesSpc",
     "SpcResult",
     "class_key",
     "cohort",
@@ -101,22 +103,33 @@ def labels(access: Access, codes: Any) -> list[str]:
 
 
 def default_compare(dates: list[dt.date], date: dt.date) -> dt.date:
-    """The default comparison date: the first date at least five years before `date`, else the
-    first date. Five years before 29 February is 28 February."""
-    try:
-        back = date.replace(year=date.year - 5)
-    except ValueError:  # 29 February -> 28 February five years before
-        back = date.replace(year=date.year - 5, day=28)
-    return next((d for d in dates if d >= back), dates[0])
+    """The default comparison date: the first date on or after five years before `date` (the
+    first date of a shorter series). Calendar arithmetic is `gpqi.engine.dates`'s."""
+    return first_on_or_after(dates, years_before(date, 5))
 
 
 # --- SPC: one rule ---------------------------------------------------------------------------------
 
 
-def spc_of(values: Any, meta: IndicatorMeta) -> SpcResult:
-    """The SPC chart of a series (in date order) for an indicator: the one place the chart
-    type and its parameters are chosen, so every view shows the same variation and assurance."""
-    return stats.spc(np.asarray(values, dtype="float64"), improvement=meta.improvement, target=meta.target)
+def spc_of(
+    numerators: Any,
+    denominators: Any,
+    dates: list[dt.date],
+    meta: IndicatorMeta,
+    rebase_dates: tuple[dt.date, ...] = (),
+) -> SeriesSpc:
+    """The SPC of a series (in date order) for an indicator: the one place the chart type
+    (`gpqi.stats.series_spc`: p, Laney p' or XmR by its documented rule), the season and the
+    rebase dates are applied, so every view shows the same variation and assurance."""
+    return stats.series_spc(
+        np.asarray(numerators, dtype="float64"),
+        np.asarray(denominators, dtype="float64"),
+        list(dates),
+        improvement=meta.improvement,
+        target=meta.target,
+        season_start=meta.season_start,
+        rebase_dates=rebase_dates,
+    )
 
 
 # --- peers ---------------------------------------------------------------------------------------
@@ -191,8 +204,11 @@ def practice_indicators(
     access: Access,
     practice_code: str,
     catalogue: dict[str, IndicatorMeta],
+    rebase: dict[str, list[dt.date]] | None = None,
 ) -> list[PracticeIndicator]:
-    """Every indicator for one of the user's own practices (raw counts: it is theirs)."""
+    """Every indicator for one of the user's own practices (raw counts: it is theirs); SPC
+    limits recalculated at `rebase[indicator_id]` (an improvement programme's dates)."""
+    rebase = rebase or {}
     if not access.may_view_practice(practice_code):
         return []
     date = store.latest_date()
@@ -209,11 +225,16 @@ def practice_indicators(
             last = group.iloc[-1]
             if last["reporting_date"] != date:
                 continue
-            values = group["value"].to_numpy(dtype="float64")
             variation = assurance = None
-            finite = values[~np.isnan(values)]
-            if len(finite) >= 2:
-                result = spc_of(finite, meta)
+            counted = group[group["denominator"] > 0]
+            if len(counted) >= 2:
+                result = spc_of(
+                    counted["numerator"],
+                    counted["denominator"],
+                    counted["reporting_date"].to_list(),
+                    meta,
+                    tuple(rebase.get(str(ind_id), ())),
+                ).result
                 variation, assurance = result.variation, result.assurance
             opp = patients_to_reach(
                 int(last["numerator"]), int(last["denominator"]), meta.target, meta.higher_is_better
@@ -237,7 +258,13 @@ def practice_indicators(
             )
         return out
 
-    key = ("practice", practice_code, tuple(sorted(catalogue.items())), class_key(access))
+    key = (
+        "practice",
+        practice_code,
+        tuple(sorted(catalogue.items())),
+        class_key(access),
+        tuple(sorted((k, tuple(v)) for k, v in rebase.items())),
+    )
     return store.memo(key, compute)
 
 
@@ -465,7 +492,12 @@ def group_series(
 
 
 def group_verdict(
-    ws: Workspace, store: ResultsStore, access: Access, meta: IndicatorMeta, focus: Focus
+    ws: Workspace,
+    store: ResultsStore,
+    access: Access,
+    meta: IndicatorMeta,
+    focus: Focus,
+    rebase_dates: tuple[dt.date, ...] = (),
 ) -> SpcResult | None:
     """SPC of a group's raw summed series: the verdict (variation, assurance) every viewer is
     told, whatever part of the counts they see disclosed."""
@@ -477,10 +509,19 @@ def group_verdict(
         if len(s) < 2:
             return None
         return spc_of(
-            s["numerator"].to_numpy(dtype="float64") / s["denominator"].to_numpy(dtype="float64"), meta
-        )
+            s["numerator"], s["denominator"], s["reporting_date"].to_list(), meta, rebase_dates
+        ).result
 
-    key = ("group-verdict", meta.id, str(focus), meta.improvement, meta.target, _shared_key(access))
+    key = (
+        "group-verdict",
+        meta.id,
+        str(focus),
+        meta.improvement,
+        meta.target,
+        meta.season_start,
+        tuple(rebase_dates),
+        _shared_key(access),
+    )
     return store.memo(key, compute)
 
 

@@ -21,6 +21,7 @@ class IndicatorMeta:
     target_source: str
     reference: str
     description: str
+    season_start: tuple[int, int] | None = None  # (month, day) its figures restart each year
 
     @property
     def improvement(self) -> str:

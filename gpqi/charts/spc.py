@@ -1,6 +1,8 @@
-"""Making Data Count XmR chart: the values joined by a grey line, the mean (black) and process
-limits (grey, dashed) for each rebased group, an optional target (red, dashed), points coloured
-and shaped by their point type, and the variation and assurance icons in the top right corner.
+"""Making Data Count SPC chart (XmR, p or Laney p'): the values joined by a grey line, the mean
+(black) and process limits (grey, dashed) for each rebased group, an optional target (red,
+dashed), points coloured and shaped by their point type, the variation and assurance icons in
+the top right corner, the chart type named in the top left, and each rebase (limits recalculated)
+drawn as a labelled vertical line.
 
 The icons are drawn in the spec itself (a coloured ring with H/L for variation, P/F/? for
 assurance, and a caption) so the PNG for a report carries them too; their names
@@ -100,11 +102,15 @@ def spc_chart(
     value_format: str = ".0%",
     width: int | str = 640,
     height: int | str = 340,
+    chart_label: str | None = None,
+    rebase: list[Any] | None = None,
 ) -> dict[str, Any]:
     """`data`: a `gpqi.stats.spc(...)` result (its table index gives x) or its table with an `x`
     column: value, mean, lpl, upl, point_type and optionally group. With a result, improvement,
-    target and both icons come from it unless given."""
+    target, both icons and the chart type come from it unless given. `rebase`: the x values
+    where limits were recalculated."""
     if isinstance(data, SpcResult):
+        chart_label = chart_label or data.chart_label
         improvement = improvement or data.improvement
         target = data.target if target is None else target
         variation_icon_name = variation_icon_name or data.variation_icon
@@ -147,6 +153,11 @@ def spc_chart(
         description += f" Assurance: {ASSURANCE_ICONS[assurance_icon_name][2].lower()}."
     if target is not None:
         description += f" Target {fmt(target, value_format)}."
+    if chart_label:
+        description = f"{chart_label}. " + description
+    rebase = [r for r in (rebase or []) if r in set(df[x])]
+    if rebase:
+        description += " Limits recalculated at " + ", ".join(str(r) for r in rebase) + "."
 
     rows = records(df, [x, "value", "mean", "lpl", "upl", "group", "point_type", "type"])
     layers: list[dict[str, Any]] = [
@@ -229,11 +240,48 @@ def spc_chart(
             },
         }
     )
+    if rebase:
+        marks = [{x: r, "label": "Limits recalculated"} for r in rebase]
+        layers += [
+            {
+                "data": {"values": marks},
+                "mark": {"type": "rule", "color": pal.NHS_BLACK, "strokeDash": [2, 2], "strokeWidth": 1.5},
+                "encoding": {"x": x_enc},
+            },
+            {
+                "data": {"values": marks},
+                "mark": {
+                    "type": "text",
+                    "align": "left",
+                    "dx": 4,
+                    "dy": 8,
+                    "fontSize": 11,
+                    "color": pal.NHS_BLACK,
+                },
+                "encoding": {"x": x_enc, "y": {"value": 0}, "text": {"field": "label"}},
+            },
+        ]
+    if chart_label:
+        layers.append(
+            {
+                "data": {"values": [{"chart": chart_label}]},
+                "mark": {
+                    "type": "text",
+                    "align": "left",
+                    "baseline": "top",
+                    "fontSize": 12,
+                    "fontWeight": "bold",
+                },
+                "encoding": {"x": {"value": 4}, "y": {"value": -18}, "text": {"field": "chart"}},
+            }
+        )
     layers += _icon_layers(icons)
     spec = base(description, title, width, height, "spc", layer=layers)
     spec["usermeta"]["gpqi"].update(
         {
             "improvement": improvement,
+            "chart_type": chart_label,
+            "rebase": rebase,
             "variation_icon": variation_icon_name,
             "assurance_icon": assurance_icon_name,
         }

@@ -4,6 +4,9 @@ monthly:2016-04..2026-03          the last day of each month, April 2016 to Marc
 weekly:2025-09-01..2026-02-28     every 7 days from the first date while on or before the last
 daily:2026-01-01..2026-01-31      every day
 2024-03-31,2025-03-31             an explicit list
+
+Calendar arithmetic on reporting dates lives here too (`years_before`, `first_on_or_after`), so
+29 February and month ends are handled once.
 """
 
 from __future__ import annotations
@@ -19,6 +22,24 @@ class DatesError(ValueError):
 
 def month_end(year: int, month: int) -> dt.date:
     return dt.date(year, month, calendar.monthrange(year, month)[1])
+
+
+def years_before(day: dt.date, years: int) -> dt.date:
+    """The same day `years` earlier; 29 February becomes 28 February in a common year, and a
+    month end stays a month end (29 Feb 2024 -> 28 Feb 2019, 28 Feb 2023 -> 28 Feb 2018)."""
+    year = day.year - years
+    last = calendar.monthrange(year, day.month)[1]
+    if day.day == calendar.monthrange(day.year, day.month)[1]:
+        return dt.date(year, day.month, last)
+    return dt.date(year, day.month, min(day.day, last))
+
+
+def first_on_or_after(dates: list[dt.date], day: dt.date) -> dt.date:
+    """The first of the sorted `dates` on or after `day` (the first date when `day` is earlier
+    than all of them; the last when later)."""
+    if not dates:
+        raise ValueError("no reporting dates")
+    return next((d for d in dates if d >= day), dates[-1])
 
 
 def _day(text: str, spec: str) -> dt.date:

@@ -13,6 +13,9 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+from typing import Any
+
+from pydantic import BaseModel
 
 from gpqi.indicators.model import Period, SinceDate
 
@@ -55,3 +58,24 @@ def age_on(date_of_birth: dt.date, day: dt.date) -> int:
     if (day.month, day.day) < (date_of_birth.month, date_of_birth.day):
         years -= 1
     return years
+
+
+def season_start(definition: Any) -> tuple[int, int] | None:
+    """(month, day) of the first `since: {month, day}` window anywhere in an indicator's
+    definition: its figures restart every year on that day (a flu season, a financial year),
+    so a series of them is seasonal. None when the definition has no such window."""
+    if isinstance(definition, SinceDate):
+        return (definition.month, definition.day)
+    if isinstance(definition, BaseModel):
+        children: Any = [getattr(definition, name) for name in type(definition).model_fields]
+    elif isinstance(definition, list | tuple):
+        children = definition
+    elif isinstance(definition, dict):
+        children = list(definition.values())
+    else:
+        return None
+    for child in children:
+        found = season_start(child)
+        if found is not None:
+            return found
+    return None

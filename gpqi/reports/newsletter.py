@@ -23,10 +23,12 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from gpqi.access.campaigns import CampaignProgress, CampaignSpec, position_line
+from gpqi.access.ranking import competition_ranks
 from gpqi.charts import render
 from gpqi.reports.campaign import chart_spec
 
-TOP = 5  # top performers listed
+TOP = 5  # top performers listed (more when practices tie for the last place)
+STALE_AFTER_DAYS = 7  # a newsletter whose latest week ended longer ago than this says so
 # Top performers need at least this many eligible people (as shown): with fewer, rounding to 5
 # alone can turn 18 of 21 into "100%", and one person moves the rate by several points.
 TOP_MIN_ELIGIBLE = 50
@@ -83,6 +85,29 @@ class Recipient:
     central: bool  # the central team: no own practices highlighted
 
 
+@dataclass(frozen=True)
+class Performer:
+    rank: int  # within the list: 1, 2, 2, 4 ...
+    label: str
+    value: float
+    own: bool
+
+
+def top_performers(progress: CampaignProgress) -> list[Performer]:
+    """The best uptake this week among practices with at least TOP_MIN_ELIGIBLE eligible,
+    numbered 1, 2, 3 ... within that list by the one ranking rule (ties share a number); every
+    practice tied with the last place is listed too."""
+    eligible = [
+        s for s in progress.ranked if (s.denominator or 0) >= TOP_MIN_ELIGIBLE and s.value is not None
+    ]
+    ranks = competition_ranks([s.value for s in eligible], progress.higher_is_better)
+    listed = sorted(zip(ranks, eligible, strict=True), key=lambda rs: rs[0])
+    if len(listed) > TOP:
+        cut = listed[TOP - 1][0]
+        listed = [(r, s) for r, s in listed if r <= cut]
+    return [Performer(int(r), s.label, float(s.value), bool(s.own)) for r, s in listed]
+
+
 def build(
     campaign: CampaignSpec,
     tip: str,
@@ -94,6 +119,9 @@ def build(
     if not recipient.email:
         raise NewsletterError(f"user {recipient.username} has no email address")
     latest = progress.programme[-1]
+    today = dt.date.today()
+    # data older than the newsletter's week are said to be old at the top, never sent as current
+    stale_days = (today - latest.date).days if (today - latest.date).days > STALE_AFTER_DAYS else 0
     own = [] if recipient.central else progress.own()
     spec = chart_spec(progress, title=None, width=560)
     context = {
@@ -102,7 +130,8 @@ def build(
         "p": progress,
         "latest": latest,
         "week": latest.date.strftime("%d %B %Y"),
-        "top": [s for s in progress.ranked if (s.denominator or 0) >= TOP_MIN_ELIGIBLE][:TOP],
+        "top": top_performers(progress),
+        "stale_days": stale_days,
         "top_min": TOP_MIN_ELIGIBLE,
         "own": own,
         "own_lines": [position_line(s, progress) for s in own],
@@ -110,7 +139,7 @@ def build(
         "tip": tip.strip(),
         "chart_cid": CHART_CID,
         "chart_alt": spec["description"],
-        "sent_on": dt.date.today().strftime("%d %B %Y"),
+        "sent_on": today.strftime("%d %B %Y"),
     }
     subject = f"{campaign.name}: week ending {context['week']}"
     text = _env(False).get_template("newsletter.txt.jinja").render(context)

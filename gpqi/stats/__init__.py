@@ -5,7 +5,9 @@ Methods and the exact rules they follow are in DESIGN.md section 6 and docs/stat
 
 - proportions: `wilson_interval`
 - funnel plots: `funnel`, `funnel_limits` (OHID Wilson limits, or Spiegelhalter overdispersed)
-- SPC (Making Data Count / NHSRplotthedots XmR): `spc`, `variation_icon`; p and Laney p' charts: `p_chart`
+- SPC (Making Data Count / NHSRplotthedots XmR): `spc`, `variation_icon`; p and Laney p' charts: `p_chart`;
+  an indicator series on the chart that fits it, rebased and season against season: `series_spc`,
+  `proportion_spc`, `choose_chart`
 - variation between practices: `variation`, `compare_variation`
 - peer position: `percent_rank`, `deciles`
 - change alerts (OpenPrescribing CUSUM): `cusum_alerts`, `last_alert`
@@ -21,17 +23,28 @@ from gpqi.stats.proportions import Z95, Z998, wilson_interval
 from gpqi.stats.ranking import DECILES, deciles, percent_rank
 from gpqi.stats.spc import (
     ASSURANCES,
+    CHART_LABELS,
+    CHARTS,
     POINT_TYPES,
     RULES,
     SpcResult,
     spc,
     variation_icon,
 )
+from gpqi.stats.spc_series import ChartChoice, SeriesSpc, choose_chart, proportion_spc, season_of, series_spc
 from gpqi.stats.targets import network_incentive, opportunity
 from gpqi.stats.variation import compare_variation, variation
 
 __all__ = [
     "ASSURANCES",
+    "CHARTS",
+    "CHART_LABELS",
+    "ChartChoice",
+    "SeriesSpc",
+    "choose_chart",
+    "proportion_spc",
+    "season_of",
+    "series_spc",
     "DECILES",
     "POINT_TYPES",
     "REDACT_AT_OR_BELOW",

@@ -45,6 +45,8 @@ POINT_TYPES: tuple[str, ...] = (
 )
 RULES: tuple[str, ...] = ("outside_limits", "trend", "two_of_three", "shift")
 ASSURANCES: tuple[str, ...] = ("consistent_pass", "consistent_fail", "inconsistent")
+CHARTS: tuple[str, ...] = ("xmr", "p", "laney")
+CHART_LABELS = {"xmr": "XmR chart", "p": "p-chart", "laney": "Laney p\u2032 chart"}
 
 LIMIT = 2.66  # 3 / d2 with d2 = 1.128 for moving ranges of two
 NEAR_LIMIT = LIMIT * 2 / 3
@@ -65,6 +67,13 @@ class SpcResult:
     variation: str | None  # the last point's type (the last point with a value)
     assurance: str | None  # consistent_pass / consistent_fail / inconsistent; None without a target
     warnings: tuple[str, ...] = field(default=())
+    chart: str = "xmr"  # one of CHARTS: the chart whose limits these are
+    chart_reason: str = ""  # why that chart was chosen (gpqi.stats.spc_series), in plain words
+    rebased_at: tuple[int, ...] = field(default=())  # positions where limits were recalculated
+
+    @property
+    def chart_label(self) -> str:
+        return CHART_LABELS[self.chart]
 
     @property
     def variation_icon(self) -> str | None:
@@ -209,11 +218,6 @@ def spc(
         name: np.full(count, np.nan) for name in ("mean", "lpl", "upl", "near_lpl", "near_upl")
     }
     group = np.zeros(count, dtype=int)
-    side = np.zeros(count, dtype=int)
-    outside = np.zeros(count, dtype=bool)
-    close = np.zeros(count, dtype=bool)
-    rule = np.full(count, None, dtype=object)
-    direction = np.zeros(count, dtype=int)
     warnings: list[str] = []
 
     for g, (a, b) in enumerate(_group_bounds(count, rebase_at)):
@@ -227,21 +231,52 @@ def spc(
         cols["mean"][a:b] = mean
         cols["lpl"][a:b], cols["upl"][a:b] = mean - LIMIT * amr, mean + LIMIT * amr
         cols["near_lpl"][a:b], cols["near_upl"][a:b] = mean - NEAR_LIMIT * amr, mean + NEAR_LIMIT * amr
+    side, outside, close, rule, direction = special_causes(
+        y, group, cols, run_length=run_length, trend_length=trend_length
+    )
+    return _result(
+        y, values, group, cols, side, outside, close, rule, direction, improvement, target, warnings
+    )
+
+
+def special_causes(
+    y: np.ndarray,
+    group: np.ndarray,
+    cols: dict[str, np.ndarray],
+    run_length: int = 7,
+    trend_length: int = 7,
+    rules: tuple[str, ...] = RULES,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The special-cause rules (those of RULES named in `rules`) over points with per-point
+    limits (`cols`: mean, lpl, upl, near_lpl, near_upl), applied within each group (consecutive
+    equal `group` values) in order of precedence. Any chart with a centre, process limits and near
+    limits (XmR, p, Laney p') uses this. Returns side of the mean, beyond a limit, beyond a near
+    limit, rule, direction."""
+    count = len(y)
+    side = np.zeros(count, dtype=int)
+    outside = np.zeros(count, dtype=bool)
+    close = np.zeros(count, dtype=bool)
+    rule = np.full(count, None, dtype=object)
+    direction = np.zeros(count, dtype=int)
+    starts = [0] + [i for i in range(1, count) if group[i] != group[i - 1]] + [count]
+    for a, b in zip(starts, starts[1:], strict=False):
+        v = y[a:b]
+        mean = cols["mean"][a:b]
         with np.errstate(invalid="ignore"):
             s = np.where(np.isnan(v) | np.isnan(mean), 0, np.sign(v - mean)).astype(int)
             out = (v > cols["upl"][a:b]) | (v < cols["lpl"][a:b])
             near = ~out & ((v > cols["near_upl"][a:b]) | (v < cols["near_lpl"][a:b]))
         side[a:b], outside[a:b], close[a:b] = s, out, near
 
-        trend = _part_of(_trends(v, trend_length) != 0, trend_length)
+        trend = _part_of(_trends(v, trend_length) != 0, trend_length) & ("trend" in rules)
         trend_dir = _trend_direction(v, trend)
-        pair = _two_of_three(near, s)
-        shift = _part_of(_runs(s, run_length), run_length)
+        pair = _two_of_three(near, s) & ("two_of_three" in rules)
+        shift = _part_of(_runs(s, run_length), run_length) & ("shift" in rules)
         # precedence: the first rule that fires decides the point's rule and direction
         for i in range(b - a):
             if np.isnan(v[i]):
                 continue
-            if out[i]:
+            if out[i] and "outside_limits" in rules:
                 rule[a + i], direction[a + i] = "outside_limits", 1 if v[i] > cols["upl"][a + i] else -1
             elif trend[i]:
                 rule[a + i], direction[a + i] = "trend", int(trend_dir[i])
@@ -249,7 +284,27 @@ def spc(
                 rule[a + i], direction[a + i] = "two_of_three", int(s[i])
             elif shift[i]:
                 rule[a + i], direction[a + i] = "shift", int(s[i])
+    return side, outside, close, rule, direction
 
+
+def _result(
+    y: np.ndarray,
+    values: Any,
+    group: np.ndarray,
+    cols: dict[str, np.ndarray],
+    side: np.ndarray,
+    outside: np.ndarray,
+    close: np.ndarray,
+    rule: np.ndarray,
+    direction: np.ndarray,
+    improvement: str,
+    target: float | None,
+    warnings: list[str],
+    chart: str = "xmr",
+) -> SpcResult:
+    """Point types from the rules' directions, the result table, and the latest point's
+    variation and assurance."""
+    count = len(y)
     point_type = np.full(count, None, dtype=object)
     for i in range(count):
         if np.isnan(y[i]):
@@ -289,6 +344,7 @@ def spc(
         variation=variation,
         assurance=assurance,
         warnings=tuple(warnings),
+        chart=chart,
     )
 
 

@@ -76,6 +76,13 @@ CHOICES: dict[str, tuple[tuple[str, float], ...]] = {
         ("703680009", 5),  # dapagliflozin 10mg
         ("25290511000001101", 5),  # empagliflozin 10mg
     ),
+    "asthma-drugs": (
+        ("39113611000001102", 40),  # salbutamol 100micrograms/dose inhaler CFC free
+        ("35936511000001108", 15),  # salbutamol 100micrograms/dose inhaler
+        ("9207411000001106", 5),  # salbutamol 100micrograms/dose dry powder inhaler
+        ("35908111000001105", 30),  # beclometasone 100micrograms/dose inhaler CFC free
+        ("35908011000001109", 10),  # beclometasone 100micrograms/dose dry powder inhaler
+    ),
     "insulin": (
         ("400877001", 40),  # glargine 100u/ml pre-filled
         ("3468711000001104", 30),  # aspart pre-filled

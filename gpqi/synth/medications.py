@@ -1,6 +1,11 @@
 """Repeat prescriptions: statins for people with CVD (and many with diabetes or hypertension),
-antidiabetic drugs for type 2 diabetes, insulin for type 1 (and some type 2), issued every 28 or
-56 days while registered. Treatment shares are ASSUMPTIONS (docs/synthetic-data.md)."""
+antidiabetic drugs for type 2 diabetes, insulin for type 1 (and some type 2), inhalers for
+asthma, issued every 28 to 84 days while registered. Treatment shares are ASSUMPTIONS
+(docs/synthetic-data.md).
+
+The asthma register's prevalence is calibrated to QOF's (which counts only people prescribed an
+asthma-related drug in the last 12 months), so nearly everyone with an unresolved asthma diagnosis
+is treated; people whose asthma is later resolved are left untreated (a simplification)."""
 
 from __future__ import annotations
 
@@ -16,6 +21,7 @@ from gpqi.synth.timeline import NEVER, YEAR
 STATIN_SHARE = {"cvd": 0.80, "diabetes_40": 0.65, "hypertension_50": 0.25}
 ANTIDIABETIC_SHARE_T2 = 0.85
 INSULIN_SHARE_T2 = 0.12
+ASTHMA_TREATED_SHARE = 0.95  # of people with unresolved asthma (ASSUMPTION, see the docstring)
 MEDICATION_HISTORY_DAYS = 365  # issues recorded from a year before the start (for "current" look-backs)
 
 
@@ -107,3 +113,14 @@ def prescriptions(plan: Plan, net: NetworkPlan, pop: Population, out: Buffer) ->
     _issues(
         rng, pop, person, start[person], code, interval, np.full(len(person), 5.0), first_day, last_day, out
     )
+
+    # Asthma: a reliever or preventer inhaler every 28, 56 or 84 days from diagnosis.
+    asthma_day = pop.diag["asthma"].astype(np.int64)
+    treated = (
+        (asthma_day != NEVER) & (pop.resolved["asthma"] == NEVER) & (rng.random(n) < ASTHMA_TREATED_SHARE)
+    )
+    start = asthma_day + rng.integers(0, 30, n)
+    person = np.flatnonzero(treated & (start <= pop.ref))
+    code = codes.choice("asthma-drugs").sample(rng, len(person))
+    interval = rng.choice(np.array([28, 56, 84], dtype=np.int64), size=len(person), p=[0.3, 0.4, 0.3])
+    _issues(rng, pop, person, start[person], code, interval, np.ones(len(person)), first_day, last_day, out)

@@ -19,6 +19,7 @@ def _load_library() -> dict[str, IndicatorMeta]:
     with _lock:
         if _library is None:
             from gpqi.indicators import load_library
+            from gpqi.indicators.windows import season_start
 
             _library = {
                 ind.id: IndicatorMeta(
@@ -32,6 +33,7 @@ def _load_library() -> dict[str, IndicatorMeta]:
                     target_source=getattr(ind.target, "source", "") if ind.target else "",
                     reference=ind.reference,
                     description=getattr(ind, "description", ""),
+                    season_start=season_start(ind),
                 )
                 for ind in load_library()
             }

@@ -12,3 +12,8 @@ urlpatterns = [
     path("audit/", include("gpqi.web.audit.urls")),
     path("", include("gpqi.web.dashboard.urls")),
 ]
+
+handler400 = "gpqi.web.errors.bad_request"
+handler403 = "gpqi.web.errors.permission_denied"
+handler404 = "gpqi.web.errors.page_not_found"
+handler500 = "gpqi.web.errors.server_error"

@@ -1,3 +1,4 @@
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -5,7 +6,7 @@ import pandas as pd
 
 from gpqi.charts import palette as pal
 from gpqi.charts import render, spc_chart
-from gpqi.stats import spc
+from gpqi.stats import proportion_spc, spc
 
 AE = json.loads(
     (Path(__file__).parents[1] / "stats" / "data" / "nhsrplotthedots_snapshots.json").read_text()
@@ -40,6 +41,8 @@ def test_spc_spec_uses_making_data_count_colours_shapes_and_icons(check_spec):
     meta = spec["usermeta"]["gpqi"]
     assert meta == {
         "chart": "spc",
+        "chart_type": "XmR chart",
+        "rebase": [],
         "improvement": "increase",
         "variation_icon": "concern_low",
         "assurance_icon": "fail",
@@ -71,3 +74,21 @@ def test_spc_renders(tmp_path):
     spec = spc_chart(_result(target=0.95))
     assert render(spec, "png")[:4] == b"\x89PNG"
     assert b"<svg" in render(spec, "svg")[:200]
+
+
+def test_spc_chart_names_its_chart_type_and_draws_each_rebase():
+    dates = [dt.date(2020, 1, 31), dt.date(2020, 2, 29), dt.date(2020, 3, 31), dt.date(2020, 4, 30)]
+    result = proportion_spc([40, 42, 80, 82], [100, 100, 100, 100], rebase_at=[2])
+    table = result.table.reset_index(drop=True).assign(date=[d.isoformat() for d in dates])
+    spec = spc_chart(table, x="date", chart_label=result.chart_label, rebase=["2020-03-31"])
+    assert spec["usermeta"]["gpqi"]["chart_type"] == result.chart_label
+    assert spec["description"].startswith(result.chart_label)
+    texts = [
+        layer["data"]["values"][0]
+        for layer in spec["layer"]
+        if layer["mark"]["type"] == "text" and "values" in layer.get("data", {})
+    ]
+    assert {"chart": result.chart_label} in texts
+    rules = [layer for layer in spec["layer"] if layer["mark"]["type"] == "rule" and "x" in layer["encoding"]]
+    assert [r["data"]["values"][0]["date"] for r in rules] == ["2020-03-31"]
+    assert "Limits recalculated at 2020-03-31" in spec["description"]

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from gpqi.engine.dates import DatesError, parse_dates
+from gpqi.engine.dates import DatesError, first_on_or_after, parse_dates, years_before
 
 
 def test_monthly_is_month_ends_inclusive():
@@ -37,3 +37,26 @@ def test_weekly_and_daily_and_lists():
 def test_bad_specs_say_why(spec, message):
     with pytest.raises(DatesError, match=message):
         parse_dates(spec)
+
+
+@pytest.mark.parametrize(
+    ("day", "years", "expected"),
+    [
+        (dt.date(2024, 2, 29), 5, dt.date(2019, 2, 28)),  # leap day -> the month end of a common year
+        (dt.date(2023, 2, 28), 1, dt.date(2022, 2, 28)),
+        (dt.date(2023, 2, 28), 3, dt.date(2020, 2, 29)),  # a month end stays a month end
+        (dt.date(2026, 3, 31), 5, dt.date(2021, 3, 31)),
+        (dt.date(2025, 9, 15), 2, dt.date(2023, 9, 15)),
+    ],
+)
+def test_years_before_handles_leap_days_and_month_ends(day, years, expected):
+    assert years_before(day, years) == expected
+
+
+def test_first_on_or_after():
+    dates = parse_dates("monthly:2019-01..2024-12")
+    assert first_on_or_after(dates, dt.date(2019, 2, 28)) == dt.date(2019, 2, 28)
+    assert first_on_or_after(dates, dt.date(2010, 1, 1)) == dates[0]
+    assert first_on_or_after(dates, dt.date(2030, 1, 1)) == dates[-1]
+    with pytest.raises(ValueError, match="no reporting dates"):
+        first_on_or_after([], dt.date(2020, 1, 1))

@@ -15,14 +15,13 @@ show nothing a reader can pick out, so past `POINTS_LIMIT` practices:
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from gpqi import charts
-from gpqi.access.figures import SpcResult
+from gpqi.access.figures import SeriesSpc
 from gpqi.charts import palette as pal
 from gpqi.web.catalogue import IndicatorMeta
 
@@ -266,19 +265,29 @@ def distribution_groups(values: np.ndarray, sizes: np.ndarray, period: str) -> p
     )
 
 
-def spc(result: SpcResult, dates: list[dt.date], meta: IndicatorMeta, label: str) -> dict[str, Any]:
+def spc(series: SeriesSpc, meta: IndicatorMeta, label: str) -> dict[str, Any]:
+    """The focus's SPC chart, named by its chart type, with its rebase dates marked; a seasonal
+    indicator's points are seasons (x labelled "2024-25")."""
+    result = series.result
     table = result.table.reset_index(drop=True).copy()
-    table["date"] = [d.isoformat() for d in dates]
+    table["date"] = series.labels if series.seasonal else [d.isoformat() for d in series.dates]
+    rebase = [
+        series.labels[series.dates.index(d)] if series.seasonal else d.isoformat()
+        for d in series.rebase_dates
+    ]
     return _container(
         charts.spc_chart(
             table,
             x="date",
             improvement=result.improvement,
             target=result.target,
-            variation_icon_name=getattr(result, "variation_icon", None),
-            assurance_icon_name=getattr(result, "assurance_icon", None),
+            variation_icon_name=result.variation_icon,
+            assurance_icon_name=result.assurance_icon,
             title=None,
+            x_title=f"Season ({series.season_point})" if series.seasonal else None,
             y_title="Value",
+            chart_label=result.chart_label,
+            rebase=rebase,
         )
     )
 

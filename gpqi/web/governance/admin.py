@@ -1,6 +1,13 @@
 from django.contrib import admin
 
-from gpqi.web.governance.models import Agreement, Network, Practice, TargetOverride
+from gpqi.web.governance.models import (
+    Agreement,
+    ImprovementProgramme,
+    Network,
+    Practice,
+    ProgrammeChange,
+    TargetOverride,
+)
 
 
 class AgreementInline(admin.TabularInline):
@@ -41,3 +48,15 @@ class AgreementAdmin(admin.ModelAdmin):
 @admin.register(TargetOverride)
 class TargetOverrideAdmin(admin.ModelAdmin):
     list_display = ("indicator_id", "network", "value")
+
+
+class ProgrammeChangeInline(admin.TabularInline):
+    model = ProgrammeChange
+    extra = 0
+
+
+@admin.register(ImprovementProgramme)
+class ImprovementProgrammeAdmin(admin.ModelAdmin):
+    list_display = ("name", "start_date", "indicators")
+    filter_horizontal = ("networks",)
+    inlines = [ProgrammeChangeInline]

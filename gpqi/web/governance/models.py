@@ -95,3 +95,48 @@ class TargetOverride(models.Model):
     def __str__(self) -> str:
         scope = self.network.code if self.network else "all networks"
         return f"{self.indicator_id} target {self.value:.0%} ({scope})"
+
+
+class ImprovementProgramme(models.Model):
+    """An improvement programme some networks joined (e.g. a quality-improvement collaborative
+    from a start date). Pages name it on its networks and indicators; SPC limits of its networks
+    and practices are recalculated at its start and at every recorded change (a rebase), so the
+    years before it are judged as their own process."""
+
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    start_date = models.DateField(help_text="SPC limits of its networks and practices restart here.")
+    networks = models.ManyToManyField(Network, related_name="improvement_programmes")
+    indicators = models.CharField(
+        max_length=2000,
+        blank=True,
+        help_text="Comma-separated indicator ids the programme works on (blank: every indicator).",
+    )
+
+    class Meta:
+        ordering = ["start_date", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} (from {self.start_date:%d %B %Y})"
+
+    def indicator_ids(self) -> set[str]:
+        return {i.strip() for i in self.indicators.split(",") if i.strip()}
+
+    def covers(self, indicator_id: str) -> bool:
+        ids = self.indicator_ids()
+        return not ids or indicator_id in ids
+
+
+class ProgrammeChange(models.Model):
+    """A recorded change in an improvement programme (a new template, a new incentive): SPC
+    limits are recalculated from this date too."""
+
+    programme = models.ForeignKey(ImprovementProgramme, on_delete=models.CASCADE, related_name="changes")
+    date = models.DateField()
+    description = models.CharField(max_length=300)
+
+    class Meta:
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.programme.name}: {self.description} ({self.date})"

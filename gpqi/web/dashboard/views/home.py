@@ -11,6 +11,7 @@ from django.urls import reverse
 from gpqi.access import figures
 from gpqi.web.accounts.models import Role
 from gpqi.web.dashboard.views.common import Ctx, mdc_label, with_results
+from gpqi.web.governance import improvement
 from gpqi.web.page import Page, respond
 from gpqi.web.tables import Column, Table
 
@@ -29,7 +30,14 @@ def home(request: HttpRequest, c: Ctx) -> HttpResponse:
         if code is None or not a.may_view_practice(code):
             ctx["inactive"] = True
         else:
-            rows = figures.practice_indicators(c.ws, c.store, a, code, c.catalogue)
+            rows = figures.practice_indicators(
+                c.ws,
+                c.store,
+                a,
+                code,
+                c.catalogue,
+                improvement.practice_rebase_dates(a.practices[code].network_code, list(c.catalogue)),
+            )
             lead = ("operational", "campaign") if a.role == Role.PRACTICE_MANAGER else ("clinical",)
             first = [r for r in rows if r.meta.kind in lead]
             rest = [r for r in rows if r.meta.kind not in lead]
@@ -139,7 +147,14 @@ def _facilitator_table(c: Ctx) -> Table:
         ],
     )
     for code in a.own_shared():
-        rows = figures.practice_indicators(c.ws, c.store, a, code, c.catalogue)
+        rows = figures.practice_indicators(
+            c.ws,
+            c.store,
+            a,
+            code,
+            c.catalogue,
+            improvement.practice_rebase_dates(a.practices[code].network_code, list(c.catalogue)),
+        )
         below = [
             r
             for r in rows

@@ -19,6 +19,7 @@ from gpqi.charts.funnel import limit_grid as funnel_limit_grid
 from gpqi.web.catalogue import IndicatorMeta, domain_sort_key
 from gpqi.web.dashboard import charts as page_charts
 from gpqi.web.dashboard.views.common import PICKER_LIMIT, Ctx, int_param, mdc_label, parse_date, with_results
+from gpqi.web.governance import improvement
 from gpqi.web.page import Page, respond
 from gpqi.web.tables import Column, Table
 
@@ -95,6 +96,11 @@ class Selection:
         return self.fb.target if self.fb is not None else float("nan")
 
     @property
+    def comparable(self) -> bool:
+        """A comparator exists (some shared practice's counts can be shown at this date)."""
+        return self.fb is not None and bool(np.isfinite(self.fb.target))
+
+    @property
     def tau2(self) -> float:
         return self.fb.tau2 if self.fb is not None else 0.0
 
@@ -141,6 +147,7 @@ def indicator(request: HttpRequest, c: Ctx, indicator_id: str) -> HttpResponse:
             "hidden": int(s.now["redacted"].sum()),
             "spc": spc,
             "funnel": s.fb,
+            "no_comparison": no_comparison_reason(s),
             "n_shown": len(s.shown),
             **choices,
             **league,
@@ -206,8 +213,23 @@ def _select(request: HttpRequest, c: Ctx, meta: IndicatorMeta) -> tuple[Selectio
     return selection, choices
 
 
+def no_comparison_reason(s: Selection) -> str | None:
+    """Why the page cannot compare practices at its date, in plain words (None when it can)."""
+    if s.comparable:
+        return None
+    if not (s.now["denominator"].fillna(0) > 0).any() and not s.now["redacted"].any():
+        return f"No patients on the register yet at {s.date:%d %B %Y}, so there is nothing to compare."
+    return (
+        f"Too few patients to compare safely at {s.date:%d %B %Y}: the counts of practices with an "
+        f"agreement are too small to show ({s.c.ws.config.disclosure.redact_at_or_below} or fewer), "
+        "so there is no comparator and no funnel plot."
+    )
+
+
 def _add_funnel(page: Page, s: Selection) -> None:
     meta, date, method = s.meta, s.date, s.method
+    if not s.comparable:
+        return  # the page says why (no_comparison_reason)
     if s.big:
 
         def base_funnel() -> tuple[dict[str, Any], pd.DataFrame]:
@@ -256,7 +278,9 @@ def _add_league(page: Page, s: Selection, request: HttpRequest) -> dict[str, Any
             "value": r["value"],
             "ci_low": r["ci_low"],
             "ci_high": r["ci_high"],
-            "outlier": {"high": "Above", "low": "Below"}.get(r["outlier_998"], "Within"),
+            "outlier": {"high": "Above", "low": "Below"}.get(r["outlier_998"], "Within")
+            if s.comparable
+            else "Not compared",
             "_class": "gpqi-own" if r["focus"] else "",
             "_href": reverse("dashboard:practice", args=[r["org_code"]])
             if a.may_view_practice(r["org_code"])
@@ -287,16 +311,17 @@ def _add_league(page: Page, s: Selection, request: HttpRequest) -> dict[str, Any
     league.set_rows(
         [league_row(r) for r in on_page.to_dict("records")], total=len(order), every=all_league_rows
     )
-    page.add_chart(
-        "caterpillar",
-        "League table with 95% confidence intervals"
-        + (
-            f" (ranks {(league_page - 1) * per_page + 1:,} to {min(len(order), league_page * per_page):,} of {len(order):,})"
-            if pages > 1
-            else ""
-        ),
-        page_charts.caterpillar(on_page if pages > 1 else order, meta, s.highlight, s.target),
-    )
+    if s.comparable:
+        page.add_chart(
+            "caterpillar",
+            "League table with 95% confidence intervals"
+            + (
+                f" (ranks {(league_page - 1) * per_page + 1:,} to {min(len(order), league_page * per_page):,} of {len(order):,})"
+                if pages > 1
+                else ""
+            ),
+            page_charts.caterpillar(on_page if pages > 1 else order, meta, s.highlight, s.target),
+        )
     return {
         "league_page": league_page,
         "league_pages": pages,
@@ -367,6 +392,13 @@ def _add_distribution(page: Page, s: Selection) -> None:
 
 
 def _add_variation(page: Page, s: Selection) -> None:
+    spread = {
+        (when, weighted): figures.programme_variation(s.c.ws, s.c.store, s.a, s.indicator_id, d, weighted)
+        for when, d in (("then", s.compare), ("now", s.date))
+        for weighted in (False, True)
+    }
+    if not any(spread.values()):
+        return  # the page says why in plain words
     table = page.add_table(
         Table(
             "variation",
@@ -379,8 +411,7 @@ def _add_variation(page: Page, s: Selection) -> None:
         )
     )
     for label, weighted in (("unweighted", False), ("weighted by list size", True)):
-        vt = figures.programme_variation(s.c.ws, s.c.store, s.a, s.indicator_id, s.compare, weighted)
-        vn = figures.programme_variation(s.c.ws, s.c.store, s.a, s.indicator_id, s.date, weighted)
+        vt, vn = spread[("then", weighted)], spread[("now", weighted)]
         for key in ("median", "q1", "q3", "iqr", "min", "max", "sd", "cv", "n"):
             table.rows.append(
                 {
@@ -402,6 +433,13 @@ def _add_trend(page: Page, s: Selection) -> dict[str, str] | None:
     # The focus's charts are the same for every user who may ask for that focus with the same
     # view of its counts (a practice's own users; a group's own members): memoise on those.
     members_own = tuple(sorted(focus.own_members(a))) if disclosed else True
+    if focus.kind == "network":
+        network = focus.code
+    elif focus.is_practice and focus.code in a.practices:
+        network = a.practices[focus.code].network_code
+    else:
+        network = None
+    rebase = tuple(improvement.rebase_dates(network, s.indicator_id))
     key = (
         "focus-view",
         s.indicator_id,
@@ -410,15 +448,25 @@ def _add_trend(page: Page, s: Selection) -> dict[str, str] | None:
         meta.title,
         meta.improvement,
         meta.target,
+        meta.season_start,
+        rebase,
         s.ckey,
         members_own,
     )
-    view = c.store.memo(key, lambda: _focus_view(c, a, s.indicator_id, meta, series, focus_label, focus))
-    page.add_chart("trend", f"{focus_label}: trend with statistical process control limits", view["spc_spec"])
+    view = c.store.memo(
+        key, lambda: _focus_view(c, a, s.indicator_id, meta, series, focus_label, focus, rebase)
+    )
+    sspc = view["series_spc"]
+    what = f"{sspc.season_point} of each season" if sspc.seasonal else "trend"
+    page.add_chart(
+        "trend",
+        f"{focus_label}: {what}, {sspc.result.chart_label} with statistical process control limits",
+        view["spc_spec"],
+    )
     table = page.add_table(
         Table(
             "trend",
-            f"{focus_label}: monthly values and SPC",
+            f"{focus_label}: {what if sspc.seasonal else 'monthly values'} and SPC ({sspc.result.chart_label})",
             [
                 Column("date", "Date"),
                 Column("value", "Value", "pct"),
@@ -437,13 +485,17 @@ def _add_trend(page: Page, s: Selection) -> dict[str, str] | None:
     # the verdict: on the focus's raw counts, the same for every viewer (the chart shows what the
     # user may see of them)
     spc = (
-        view["spc"]
+        sspc.result
         if practice_focus
-        else (figures.group_verdict(c.ws, c.store, a, meta, focus) or view["spc"])
+        else (figures.group_verdict(c.ws, c.store, a, meta, focus, rebase) or sspc.result)
     )
     return {
         "variation": mdc_label(spc.variation),
         "assurance": mdc_label(spc.assurance) if spc.assurance else "No target",
+        "chart": sspc.result.chart_label,
+        "chart_reason": sspc.result.chart_reason,
+        "seasonal": sspc.season_point,
+        "rebase": [d.strftime("%B %Y") for d in sspc.rebase_dates],
     }
 
 
@@ -455,23 +507,33 @@ def _focus_view(
     series: pd.DataFrame,
     focus_label: str,
     focus: Focus,
+    rebase: tuple[dt.date, ...],
 ) -> dict[str, Any]:
-    """SPC of the focus's series (chart and table rows) and, for a practice, its recent months
-    against peer deciles."""
-    spc = figures.spc_of(series["value"].to_numpy(dtype="float64"), meta)
-    tbl = spc.table.reset_index(drop=True)
-    dates = series["reporting_date"].to_list()
+    """SPC of the focus's series on the chart that fits it (chart and table rows) and, for a
+    practice, its recent months against peer deciles."""
+    sspc = figures.spc_of(
+        series["numerator"], series["denominator"], series["reporting_date"].to_list(), meta, rebase
+    )
+    tbl = sspc.result.table.reset_index(drop=True)
+    dates = sspc.dates
     rows = [
         {
-            "date": d.isoformat(),
+            "date": d.isoformat() if not sspc.seasonal else f"{d.isoformat()} ({label})",
             "value": value,
             "mean": mean,
             "lpl": lpl,
             "upl": upl,
             "point_type": mdc_label(point),
         }
-        for d, value, mean, lpl, upl, point in zip(
-            dates, tbl["value"], tbl["mean"], tbl["lpl"], tbl["upl"], tbl["point_type"], strict=True
+        for d, label, value, mean, lpl, upl, point in zip(
+            dates,
+            sspc.labels,
+            tbl["value"],
+            tbl["mean"],
+            tbl["lpl"],
+            tbl["upl"],
+            tbl["point_type"],
+            strict=True,
         )
     ]
     peers_spec = None
@@ -484,9 +546,9 @@ def _focus_view(
         if len(dec):
             peers_spec = page_charts.trend(own, dec, focus_label, meta)
     return {
-        "spc": spc,
+        "series_spc": sspc,
         "rows": rows,
-        "spc_spec": page_charts.spc(spc, dates, meta, focus_label),
+        "spc_spec": page_charts.spc(sspc, meta, focus_label),
         "peers_spec": peers_spec,
     }
 

@@ -11,6 +11,7 @@ from gpqi.access import figures
 from gpqi.web import sparkline
 from gpqi.web.catalogue import domain_sort_key
 from gpqi.web.dashboard.views.common import Ctx, mdc_label, with_results
+from gpqi.web.governance import improvement
 from gpqi.web.page import Page, respond
 from gpqi.web.tables import Column, Table
 
@@ -46,7 +47,14 @@ def practice(request: HttpRequest, c: Ctx, code: str) -> HttpResponse:
     """Every indicator for one practice, grouped by domain."""
     a = c.access
     info = a.require_practice(code)
-    rows = figures.practice_indicators(c.ws, c.store, a, code, c.catalogue)
+    rows = figures.practice_indicators(
+        c.ws,
+        c.store,
+        a,
+        code,
+        c.catalogue,
+        improvement.practice_rebase_dates(a.practices[code].network_code, list(c.catalogue)),
+    )
     page = Page(f"{info.name}: overview")
     groups = []
     by_domain: dict[str, list[figures.PracticeIndicator]] = {}
