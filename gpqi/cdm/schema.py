@@ -15,9 +15,9 @@ ORG_TYPES = ("practice", "network", "sub_icb", "icb", "region", "programme")
 SEXES = ("female", "male", "unknown")
 EHR_SYSTEMS = ("emis", "tpp", "vision", "other")
 APPOINTMENT_STATUSES = ("attended", "did_not_attend", "cancelled", "unknown")
-APPOINTMENT_MODES = ("face_to_face", "telephone", "video_online", "home_visit")
-BOOKING_CHANNELS = ("online", "telephone", "in_person")
-CLINICIAN_TYPES = ("gp", "nurse", "other")
+APPOINTMENT_MODES = ("face_to_face", "telephone", "video_online", "home_visit", "unknown")
+BOOKING_CHANNELS = ("online", "telephone", "in_person", "unknown")
+CLINICIAN_TYPES = ("gp", "nurse", "other", "unknown")
 
 
 @dataclass(frozen=True)
@@ -118,12 +118,35 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         Column("appointment_id", pa.int64(), False, "Appointment key, unique within the snapshot."),
         Column("practice_code", pa.string(), False, "Practice holding the appointment."),
         Column("patient_id", pa.int64(), False, "Patient booked into the slot."),
-        Column("booked_at", _ts, False, "When the booking was made."),
+        Column(
+            "booked_at",
+            _ts,
+            True,
+            "When the booking was made; null when the source does not record it (lead time is then unknown).",
+        ),
         Column("start_at", _ts, False, "When the appointment was due to start."),
         Column("status", pa.string(), False, "Outcome.", APPOINTMENT_STATUSES),
-        Column("mode", pa.string(), False, "How the appointment took place.", APPOINTMENT_MODES),
-        Column("booking_channel", pa.string(), False, "How it was booked.", BOOKING_CHANNELS),
-        Column("clinician_type", pa.string(), False, "Who the appointment was with.", CLINICIAN_TYPES),
+        Column(
+            "mode",
+            pa.string(),
+            False,
+            "How the appointment took place (unknown when the source does not say).",
+            APPOINTMENT_MODES,
+        ),
+        Column(
+            "booking_channel",
+            pa.string(),
+            False,
+            "How it was booked (unknown when the source does not say).",
+            BOOKING_CHANNELS,
+        ),
+        Column(
+            "clinician_type",
+            pa.string(),
+            False,
+            "Who the appointment was with (unknown when the source does not say).",
+            CLINICIAN_TYPES,
+        ),
     ),
 }
 

@@ -28,7 +28,10 @@ def _parse_day(value: str | None) -> date | None:
 
 def ingest_command(
     source: Annotated[
-        Path, typer.Argument(help="Extract folder: reference/ and practices/<code>/ (Parquet or CSV).")
+        Path,
+        typer.Argument(
+            help="Extract folder: reference/ and practices/<code>/ (CDM Parquet or CSV, FHIR, EMIS or SystmOne)."
+        ),
     ],
     workspace: WorkspaceOption = DEFAULT_WORKSPACE,
     as_of: Annotated[
@@ -50,6 +53,13 @@ def ingest_command(
             metavar="PRACTICE",
         ),
     ] = None,
+    fmt: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            help="Format of the practice folders: cdm, fhir, emis or systmone (default: detected per folder).",
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the publish report as JSON.")] = False,
 ) -> None:
     """Validate an extract and publish it as the workspace's current snapshot.
@@ -62,7 +72,7 @@ def ingest_command(
 
     from gpqi.ingest import IngestError, ingest
     from gpqi.ingest import Progress as IngestProgress
-    from gpqi.ingest.render import report_renderable
+    from gpqi.ingest.render import formats_summary, report_renderable
     from gpqi.workspace import WorkspaceError
 
     console = Console(stderr=as_json)
@@ -89,6 +99,7 @@ def ingest_command(
                 drop_practices=drop_practice or [],
                 accept_shrink=accept_shrink or [],
                 progress=Bar(bar),
+                format=fmt,
             )
     except (IngestError, WorkspaceError) as exc:
         console.print(
@@ -121,6 +132,8 @@ def ingest_command(
         )
         return
     console.print(report_renderable(outcome.report))
+    for line in formats_summary(outcome.report, fmt):
+        console.print(line)
     console.print(
         f"[green]Published snapshot {outcome.snapshot_id}[/] in {outcome.workspace} ({outcome.seconds:.1f} s); "
         f"report: snapshots/{outcome.snapshot_id}/report.json"

@@ -43,6 +43,7 @@ from gpqi.ingest.extract import (
     check_columns,
     discover,
 )
+from gpqi.ingest.formats.convert import Conversion, convert, needs_conversion, passthrough
 from gpqi.ingest.merge import PATIENT_COLUMNS, Conflicts, merge_patients
 from gpqi.ingest.parquet_out import write_query
 from gpqi.ingest.rules import RULES_VERSION, SQL_TYPE, Context, lit, q
@@ -123,9 +124,11 @@ def ingest(
     drop_practices: Sequence[str] = (),
     accept_shrink: Sequence[str] = (),
     progress: Progress | None = None,
+    format: str | None = None,
 ) -> IngestOutcome:
     """Validate the extract at `source` and publish it in `workspace` (created if missing).
 
+    `format` is that of the practice folders (cdm, fhir, emis, systmone); None detects it per folder.
     Raises IngestError, leaving the workspace as it was, if a file cannot be ingested, or if a
     practice would lose much of its data (see `gpqi.ingest.shrink`) and is not in `accept_shrink`.
     """
@@ -146,6 +149,7 @@ def ingest(
                 list(accept_shrink),
                 progress or Progress(),
                 started,
+                format,
             )
         except BaseException as exc:
             # IngestError messages are written to be safe; others may quote data, so keep their type only.
@@ -223,12 +227,43 @@ def _ingest_locked(
     accepted: list[str],
     progress: Progress,
     started: float,
+    fmt: str | None = None,
 ) -> IngestOutcome:
-    extract = discover(source)
+    prev_path, prev = _previous(ws)
+    if not source.is_dir() or not needs_conversion(source, fmt):
+        extract = discover(source)
+        conversion = passthrough(source, sorted(extract.practices), fmt is None, prev_path)
+        return _ingest_extract(
+            ws, extract, conversion, as_of, drops, accepted, progress, started, prev_path, prev
+        )
+    # The format dispatch point: other formats become a CDM-layout extract in staging first.
+    ws.staging_dir.mkdir(parents=True, exist_ok=True)
+    work = ws.staging_dir / f"formats-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S%f')}"
+    try:
+        conversion = convert(source, fmt, work, prev_path, progress.step)
+        extract = discover(conversion.root)
+        return _ingest_extract(
+            ws, extract, conversion, as_of, drops, accepted, progress, started, prev_path, prev
+        )
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _ingest_extract(
+    ws: Workspace,
+    extract: Extract,
+    conversion: Conversion,
+    as_of: date | None,
+    drops: list[str],
+    accepted: list[str],
+    progress: Progress,
+    started: float,
+    prev_path: Path | None,
+    prev: dict | None,
+) -> IngestOutcome:
     for code in accepted:
         if code not in extract.practices:
             raise IngestError(f"--accept-shrink {code}: the extract holds no data for practice {code}")
-    prev_path, prev = _previous(ws)
     prev_id = prev["snapshot_id"] if prev else None
     prev_report = _read_report(prev_path)
     for code in drops:
@@ -295,6 +330,7 @@ def _ingest_locked(
         )
         report, manifest = _build(run, drops)
         _guard_shrink(run, report, manifest, accepted)
+        conversion.finish(staged, prev_path, report, manifest)
         report["seconds"] = round(time.monotonic() - started, 1)
         write_json(staged / "report.json", report)
         write_json(staged / "manifest.json", manifest)

@@ -174,3 +174,32 @@ def status_renderable(status: dict[str, Any]) -> Group:
 
 def print_renderable(renderable: Any) -> None:
     Console().print(renderable)
+
+
+def formats_summary(report: dict[str, Any], forced: str | None) -> list[str]:
+    """One line per practice read from a clinical system's format (and a line for detection):
+    what was detected, what was skipped or dropped, what no adapter could map."""
+    lines = []
+    formats = {c: f for c, f in report.get("formats", {}).items() if f.get("status") != "carried"}
+    detected = sorted({f["format"] for f in formats.values() if f.get("detected")})
+    if forced is None and detected and detected != ["cdm"]:
+        by = {fmt: [c for c, f in formats.items() if f["format"] == fmt] for fmt in detected}
+        lines.append(
+            "Format detected from the files (give --format to choose): "
+            + "; ".join(f"{fmt}: {', '.join(codes)}" for fmt, codes in by.items())
+        )
+    for code, f in formats.items():
+        if f["format"] == "cdm":
+            continue
+        parts = [f"{code} ({f['format']}): read {_n(sum(f['read'].values()))} records"]
+        if f["skipped"]:
+            parts.append("skipped " + ", ".join(f"{k} {_n(v)}" for k, v in f["skipped"].items()))
+        if f["dropped"]:
+            parts.append("dropped " + ", ".join(f"{k} {_n(v)}" for k, v in f["dropped"].items()))
+        if f["quarantined"]:
+            parts.append(
+                "[red]not mapped[/] " + ", ".join(f"{k} {_n(v)}" for k, v in f["quarantined"].items())
+            )
+        parts.append(f"registrations from {f['registration_from'] or 'nowhere (none found)'}")
+        lines.append("; ".join(parts))
+    return lines

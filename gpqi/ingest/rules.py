@@ -21,7 +21,7 @@ import pyarrow as pa
 from gpqi.cdm import COLUMNS, PATIENT_TABLES, Column
 from gpqi.ingest.extract import PRACTICE_CODE_PATTERN
 
-RULES_VERSION = "2"
+RULES_VERSION = "3"  # 3: booked_at optional; unknown mode, channel and clinician type
 
 # Dates before this are placeholders or typing errors, not history (the oldest people alive
 # in a GP record were born in the 1900s).

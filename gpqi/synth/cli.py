@@ -49,7 +49,14 @@ def synth(
     history_years: Annotated[
         int, typer.Option(help="Years of clinical history recorded before --start.")
     ] = 5,
-    fmt: Annotated[str, typer.Option("--format", help="parquet or csv.")] = "parquet",
+    fmt: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            help="cdm (Parquet; also parquet), csv (CDM as CSV), fhir, emis, systmone, "
+            "or mixed (practices take cdm, fhir, emis and systmone in turn).",
+        ),
+    ] = "cdm",
     workers: Annotated[int, typer.Option(help="Processes generating networks in parallel.")] = 1,
     overwrite: Annotated[bool, typer.Option(help="Replace the folder if it is not empty.")] = False,
 ) -> None:
@@ -60,9 +67,13 @@ def synth(
     from rich.table import Table
 
     from gpqi.synth.config import SynthConfig
+    from gpqi.synth.formats import DIALECTS, mixed, rewrite
     from gpqi.synth.generate import SynthError, generate
 
     console = Console()
+    if fmt not in ("cdm", "parquet", "csv", "mixed", *DIALECTS):
+        raise typer.BadParameter(f"--format {fmt}: choose cdm, csv, fhir, emis, systmone or mixed")
+    dialect = fmt if fmt in ("mixed", *DIALECTS) else None
     try:
         config = SynthConfig(
             practices=practices,
@@ -76,7 +87,7 @@ def synth(
             programme_network_codes=tuple(programme_network) if programme_network else None,
             programme_start=programme_start.date() if programme_start else None,
             history_years=history_years,
-            format=fmt,
+            format="csv" if fmt == "csv" else "parquet",
             workers=workers,
         )
     except ValidationError as exc:
@@ -99,6 +110,9 @@ def synth(
 
         try:
             manifest = generate(out, config, overwrite=overwrite, progress=report)
+            if dialect is not None:
+                codes = manifest["practice_codes"]
+                rewrite(out, mixed(codes) if dialect == "mixed" else dict.fromkeys(codes, dialect))
         except (SynthError, ValueError) as exc:
             console.print(f"[red]error:[/] {exc}")
             raise typer.Exit(1) from exc
