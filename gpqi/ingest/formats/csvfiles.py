@@ -92,6 +92,10 @@ def read(
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
         kind = str(exc).split(":")[0].strip() or type(exc).__name__
         raise IngestError(f"{path}: could not be read as CSV ({kind})") from None
+    if any(b.row < 1 for b in bad):
+        # The fast reader cannot always tell where a bad row is (values may span lines): find them again.
+        bad = _locate(path, encoding, len(names))
+        skipped = [b.row for b in bad]
     # Row numbers of the good rows: their position, shifted past the malformed rows before them.
     numbers = []
     bad_set = sorted(n for n in skipped if n > 0)
@@ -103,3 +107,14 @@ def read(
             i += 1
         numbers.append(n)
     return data.append_column(ROW, pa.array(numbers, pa.int64())), bad
+
+
+def _locate(path: Path, encoding: str, expected: int) -> list[BadRow]:
+    out = []
+    with path.open(encoding="utf-8-sig" if encoding == "utf-8" else encoding, newline="") as fh:
+        reader = csv.reader(fh)
+        next(reader, None)
+        for number, fields in enumerate(reader, start=1):
+            if len(fields) != expected:
+                out.append(BadRow(number, ",".join(fields), len(fields), expected))
+    return out

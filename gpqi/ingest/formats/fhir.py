@@ -125,7 +125,7 @@ def _code(concept, systems: tuple[set[str], ...]) -> tuple[str | None, str]:
     codings = _codings(concept)
     for wanted in systems:
         for c in codings:
-            if c.get("system") in wanted and c.get("code"):
+            if str(c.get("system", "")).rstrip("/") in wanted and c.get("code"):
                 return str(c["code"]), ""
     seen = sorted({str(c.get("system")) for c in codings})
     return None, ", ".join(seen) or "no coding"

@@ -16,6 +16,8 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
+from gpqi.cdm.sources import TYPE1_DISSENT, TYPE1_DISSENT_WITHDRAWN
+
 # Column order of each table as an adapter fills it: `patient_key` stands for `patient_id`
 # (appointments carry their own source id, `source_id`), then the CDM columns the source
 # provides, then where the row came from.
@@ -61,11 +63,6 @@ ADAPTER_RULES: dict[str, str] = {
     "malformed_row": "a CSV row has the wrong number of fields",
 }
 
-# Type 1 opt-out is recorded in the GP record as a coded entry: dissent from secondary use of
-# GP patient identifiable data, and its withdrawal. The latest of the two decides the flag.
-TYPE1_DISSENT = "827241000000103"
-TYPE1_DISSENT_WITHDRAWN = "827261000000102"
-
 
 @dataclass(frozen=True)
 class Rejected:
@@ -101,7 +98,7 @@ class PracticeRecords:
 
 
 def opt_out_flags(records: PracticeRecords) -> None:
-    """Set `type1_opt_out` from the opt-out codes in the practice's records, and take those
+    """Set `type1_opt_out` from the opt-out codes (the latest of dissent and its withdrawal decides) in the practice's records, and take those
     records out of clinical_events (they are a flag on the patient, not a clinical fact)."""
     latest: dict[str, tuple[str, str]] = {}
     kept = []

@@ -15,8 +15,9 @@ import csv
 import uuid
 from pathlib import Path
 
-from gpqi.ingest.formats.emis import LAYOUTS
-from gpqi.synth.formats.common import TYPE1_DISSENT, practice_tables
+from gpqi.cdm.sources import EMIS_LAYOUTS as LAYOUTS
+from gpqi.cdm.sources import TYPE1_DISSENT
+from gpqi.synth.formats.common import practice_tables
 
 SHARING_AGREEMENT = "{8E0C5E7A-2B1D-4F5B-9C0A-6D3F1B2E4A71}"
 FIRST_EXTRACT, SECOND_EXTRACT = 1042, 1043
@@ -92,7 +93,14 @@ def write_practice(cdm: Path, out: Path, practice: str) -> None:
     _write(
         _file(out, FIRST_EXTRACT, "Admin_Organisation"),
         "Admin_Organisation",
-        [{"OrganisationGuid": org, "OrganisationName": practice, "ODSCode": practice, "ProcessingId": str(FIRST_EXTRACT)}],
+        [
+            {
+                "OrganisationGuid": org,
+                "OrganisationName": practice,
+                "ODSCode": practice,
+                "ProcessingId": str(FIRST_EXTRACT),
+            }
+        ],
     )
 
     codes: dict[tuple[str, str], int] = {}
@@ -124,11 +132,17 @@ def write_practice(cdm: Path, out: Path, practice: str) -> None:
         observation(guid(practice, "obs", n), e["patient_id"], e["date"].isoformat(), e["code"],
                     "Health management, screening and monitoring", e["numeric_value"], e["unit"])  # fmt: skip
     for n, v in enumerate(t["vaccinations"].to_pylist()):
-        observation(guid(practice, "imm", n), v["patient_id"], v["date"].isoformat(), v["code"], "Immunisations")
+        observation(
+            guid(practice, "imm", n), v["patient_id"], v["date"].isoformat(), v["code"], "Immunisations"
+        )
     for pid, start in opted:
         observation(guid(practice, "optout", pid), pid, start.isoformat(), TYPE1_DISSENT, "Administration, documents and attachments")  # fmt: skip
-    mistakes = [dict(o, ObservationGuid=guid(practice, "mistake", i)) for i, o in enumerate(observations[:MISTAKES])]
-    _write(_file(out, FIRST_EXTRACT, "CareRecord_Observation"), "CareRecord_Observation", observations + mistakes)
+    mistakes = [
+        dict(o, ObservationGuid=guid(practice, "mistake", i)) for i, o in enumerate(observations[:MISTAKES])
+    ]
+    _write(
+        _file(out, FIRST_EXTRACT, "CareRecord_Observation"), "CareRecord_Observation", observations + mistakes
+    )
     _write(
         _file(out, SECOND_EXTRACT, "CareRecord_Observation"),
         "CareRecord_Observation",

@@ -16,7 +16,8 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from gpqi.synth.formats.common import TYPE1_DISSENT, practice_tables
+from gpqi.cdm.sources import TYPE1_DISSENT
+from gpqi.synth.formats.common import practice_tables
 
 SNOMED = "http://snomed.info/sct"
 DMD = "https://dmd.nhs.uk"
@@ -27,7 +28,12 @@ CHANNEL_SYSTEM = "https://fhir.hl7.org.uk/CodeSystem/UKCore-DeliveryChannel"
 CLINIC_TIME = ZoneInfo("Europe/London")
 LINES_PER_FILE = 400_000
 STATUS = {"attended": "fulfilled", "did_not_attend": "noshow", "cancelled": "cancelled", "unknown": "booked"}
-CHANNEL = {"face_to_face": "In-person", "home_visit": "In-person", "telephone": "Telephone", "video_online": "Video"}
+CHANNEL = {
+    "face_to_face": "In-person",
+    "home_visit": "In-person",
+    "telephone": "Telephone",
+    "video_online": "Video",
+}
 _NAMESPACE = uuid.UUID("6f1c1d2e-5b7a-4c39-9a51-3f0c2d8e7b14")
 
 
@@ -152,7 +158,9 @@ def write_practice(cdm: Path, out: Path, practice: str) -> None:
             resource["extension"] = [
                 {
                     "url": DELIVERY_CHANNEL,
-                    "valueCodeableConcept": {"coding": [{"system": CHANNEL_SYSTEM, "code": CHANNEL[row["mode"]]}]},
+                    "valueCodeableConcept": {
+                        "coding": [{"system": CHANNEL_SYSTEM, "code": CHANNEL[row["mode"]]}]
+                    },
                 }
             ]
         appointments.write(resource)

@@ -19,6 +19,7 @@ from gpqi.engine import run
 from gpqi.ingest import ingest
 from gpqi.synth import SynthConfig, generate
 from gpqi.synth.formats import losses, mixed, rewrite
+from gpqi.workspace import open_workspace
 
 CONFIG = SynthConfig(
     practices=4, patients=2_400, start=dt.date(2024, 4, 1), end=dt.date(2026, 3, 31), seed=11, history_years=1
@@ -53,8 +54,13 @@ def _build(cdm, tmp_path, formats: dict[str, str]):
 def _rows(ws, table: str) -> list[tuple]:
     snap = ws / "snapshots" / (ws / "CURRENT").read_text().strip()
     con = duckdb.connect()
-    con.execute(f"CREATE VIEW p AS SELECT patient_id, nhs_number FROM read_parquet('{snap}/patients/*.parquet')")
-    cols = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM read_parquet('{snap}/{table}/*.parquet')").fetchall()]
+    con.execute(
+        f"CREATE VIEW p AS SELECT patient_id, nhs_number FROM read_parquet('{snap}/patients/*.parquet')"
+    )
+    cols = [
+        r[0]
+        for r in con.execute(f"DESCRIBE SELECT * FROM read_parquet('{snap}/{table}/*.parquet')").fetchall()
+    ]
     keep = [c for c in cols if c not in ("patient_id", "appointment_id")]
     select = ", ".join(["p.nhs_number", *(f"t.{c}" for c in keep)])
     rows = con.execute(
@@ -78,8 +84,8 @@ def _results(ws) -> list[tuple]:
     run(ws, dates=[AS_OF], worklists=False)
     con = duckdb.connect()
     return con.execute(
-        "SELECT indicator_id, reporting_date, practice_code, numerator, denominator, excluded "
-        f"FROM read_parquet('{ws}/results/results.parquet') ORDER BY ALL"
+        "SELECT * EXCLUDE (indicator_version) "
+        f"FROM read_parquet('{open_workspace(ws).results_path}') ORDER BY ALL"
     ).fetchall()
 
 
@@ -122,7 +128,11 @@ def test_reingest_is_unchanged_and_keeps_ids(cdm, tmp_path):
     later = ingest(tmp_path / "written", got.workspace, as_of=AS_OF + dt.timedelta(days=1))
     assert later.status == "published"
     con = duckdb.connect()
-    before = con.execute(f"SELECT * FROM read_parquet('{snap}/keymap/patients.parquet') ORDER BY ALL").fetchall()
+    before = con.execute(
+        f"SELECT * FROM read_parquet('{snap}/keymap/patients.parquet') ORDER BY ALL"
+    ).fetchall()
     snap2 = got.workspace / "snapshots" / later.snapshot_id
-    after = con.execute(f"SELECT * FROM read_parquet('{snap2}/keymap/patients.parquet') ORDER BY ALL").fetchall()
+    after = con.execute(
+        f"SELECT * FROM read_parquet('{snap2}/keymap/patients.parquet') ORDER BY ALL"
+    ).fetchall()
     assert before == after
