@@ -22,7 +22,6 @@ Layout (documented for users in docs/workspace.md):
                                    kept apart from the main results; no worklists
       codelists/<slug>.csv, <slug>.yaml   the programme's own codelists and their provenance
       indicators/<id>.yaml         the programme's own definitions (extending or overriding built-ins)
-      indicators/history.jsonl     one line per definition published from the editor (who, when, diff)
       worklists/<practice_code>/<indicator_id>.parquet   patient-identifiable; direct care only
       app/                         web application state (SQLite by default)
 
@@ -102,6 +101,8 @@ class IndicatorsSection(_Strict):
 
     builtins: Literal["all"] | list[str] = "all"
     exclude: list[str] = []
+    # Publishing from the dashboard's editor needs a second person named as `checked_by`.
+    require_checked_by: bool = False
 
 
 class Config(_Strict):

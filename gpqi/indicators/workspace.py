@@ -14,6 +14,7 @@ never raises, so one unreadable file cannot hide the problems of the others.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import threading
@@ -35,7 +36,9 @@ __all__ = [
     "indicators_dir",
     "load_workspace_library",
     "new_definition",
+    "set_checked_by",
     "workspace_library",
+    "write_definition",
 ]
 
 Origin = Literal["built-in", "workspace", "override"]
@@ -249,8 +252,35 @@ def new_definition(root: Path, indicator_id: str, like: Indicator | None = None,
     else:
         text = STARTER.format(id=indicator_id, title=indicator_id.replace("-", " ").capitalize() + " (draft)",
                               domains=", ".join(DOMAINS), author=author)  # fmt: skip
+    return write_definition(root, indicator_id, text)
+
+
+_CHECKED_BY = re.compile(r"^checked_by:.*\n?", re.MULTILINE)
+_AUTHORED_BY = re.compile(r"^authored_by:.*\n", re.MULTILINE)
+
+
+def set_checked_by(text: str, name: str) -> str:
+    """The definition text with its top-level `checked_by:` set to `name` (or removed if empty)."""
+    text = _CHECKED_BY.sub("", text)
+    if not name:
+        return text
+    line = f"checked_by: {json.dumps(name)}\n"
+    match = _AUTHORED_BY.search(text)
+    if match:
+        return text[: match.end()] + line + text[match.end() :]
+    return text.rstrip("\n") + "\n" + line
+
+
+def write_definition(root: Path, indicator_id: str, text: str) -> Path:
+    """Write WS/indicators/<id>.yaml atomically (a temp file renamed over), fsynced."""
+    if not _SLUG.match(indicator_id):
+        raise IndicatorError(f"{indicator_id!r}: an id is lower-case letters, digits and hyphens (at most 60)")
+    target = indicators_dir(root) / f"{indicator_id}.yaml"
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
+    with tmp.open("w", encoding="utf-8") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
     os.replace(tmp, target)
     return target

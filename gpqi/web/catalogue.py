@@ -1,43 +1,49 @@
-"""Indicator metadata for the pages: the built-in library (`gpqi.indicators.load_library`), with
-the programme's own target overrides from the app database."""
+"""Indicator metadata for the pages: the workspace's library (`gpqi.indicators.workspace`: the
+built-ins and the programme's own definitions), with the programme's own target overrides from
+the app database."""
 
 from __future__ import annotations
 
 import threading
 
 from gpqi.access.indicator import IndicatorMeta
+from gpqi.indicators import Indicator
+from gpqi.indicators.windows import season_start
+from gpqi.indicators.workspace import workspace_library
+from gpqi.web.ws import workspace
 
 DOMAIN_ORDER = ("cardiovascular", "diabetes", "respiratory", "immunisation", "pregnancy", "operational")
 
 
+def _meta(ind: Indicator) -> IndicatorMeta:
+    return IndicatorMeta(
+        id=ind.id,
+        title=ind.title,
+        domain=ind.domain,
+        kind=getattr(ind, "kind", "clinical"),
+        unit=ind.unit,
+        higher_is_better=ind.higher_is_better,
+        target=ind.target.value if ind.target else None,
+        target_source=getattr(ind.target, "source", "") if ind.target else "",
+        reference=ind.reference,
+        description=getattr(ind, "description", ""),
+        season_start=season_start(ind),
+    )
+
+
 _lock = threading.Lock()
-_library: dict[str, IndicatorMeta] | None = None
+_metas: dict[int, dict[str, IndicatorMeta]] = {}
 
 
 def _load_library() -> dict[str, IndicatorMeta]:
-    global _library
+    """The workspace's library (built-ins and its own definitions), re-read when it changes."""
+    library = workspace_library(workspace(), strict=False)
     with _lock:
-        if _library is None:
-            from gpqi.indicators import load_library
-            from gpqi.indicators.windows import season_start
-
-            _library = {
-                ind.id: IndicatorMeta(
-                    id=ind.id,
-                    title=ind.title,
-                    domain=ind.domain,
-                    kind=getattr(ind, "kind", "clinical"),
-                    unit=ind.unit,
-                    higher_is_better=ind.higher_is_better,
-                    target=ind.target.value if ind.target else None,
-                    target_source=getattr(ind.target, "source", "") if ind.target else "",
-                    reference=ind.reference,
-                    description=getattr(ind, "description", ""),
-                    season_start=season_start(ind),
-                )
-                for ind in load_library()
-            }
-        return _library
+        found = _metas.get(id(library))
+        if found is None:
+            _metas.clear()
+            found = _metas[id(library)] = {i: _meta(e.indicator) for i, e in library.entries.items()}
+        return found
 
 
 def catalogue(indicator_ids: list[str] | None = None) -> dict[str, IndicatorMeta]:

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "gpqi.web.campaigns",
     "gpqi.web.worklists",
     "gpqi.web.audit",
+    "gpqi.web.editor",
 ]
 
 MIDDLEWARE = [

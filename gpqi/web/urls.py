@@ -10,6 +10,7 @@ urlpatterns = [
     path("campaigns/", include("gpqi.web.campaigns.urls")),
     path("worklists/", include("gpqi.web.worklists.urls")),
     path("audit/", include("gpqi.web.audit.urls")),
+    path("editor/", include("gpqi.web.editor.urls")),
     path("", include("gpqi.web.dashboard.urls")),
 ]
 
