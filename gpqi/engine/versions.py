@@ -18,9 +18,10 @@ import os
 from pathlib import Path
 from typing import Any
 
+from gpqi.engine.store import read_run_info
 from gpqi.workspace import Workspace
 
-__all__ = ["history", "history_path", "record"]
+__all__ = ["history", "history_path", "record", "results_versions"]
 
 
 def history_path(ws: Workspace) -> Path:
@@ -72,3 +73,13 @@ def record(ws: Workspace, entries: dict[str, dict[str, Any]], run_at: str) -> li
             fh.flush()
             os.fsync(fh.fileno())
     return added
+
+
+def results_versions(ws: Workspace) -> dict[str, str]:
+    """indicator id -> the version its current results were computed with (run.json; a
+    results-only workspace records the version directly instead of an entry)."""
+    entries = read_run_info(ws).get("indicators", {})
+    return {
+        ind_id: entry.get("version", "") if isinstance(entry, dict) else str(entry)
+        for ind_id, entry in entries.items()
+    }

@@ -274,7 +274,9 @@ def set_checked_by(text: str, name: str) -> str:
 def write_definition(root: Path, indicator_id: str, text: str) -> Path:
     """Write WS/indicators/<id>.yaml atomically (a temp file renamed over), fsynced."""
     if not _SLUG.match(indicator_id):
-        raise IndicatorError(f"{indicator_id!r}: an id is lower-case letters, digits and hyphens (at most 60)")
+        raise IndicatorError(
+            f"{indicator_id!r}: an id is lower-case letters, digits and hyphens (at most 60)"
+        )
     target = indicators_dir(root) / f"{indicator_id}.yaml"
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")

@@ -19,6 +19,7 @@ import difflib
 import hashlib
 from typing import Any
 
+import numpy as np
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -26,15 +27,18 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
+from gpqi.access import disclosure
+from gpqi.access.disclosure import Policy
 from gpqi.codelists import CodelistError
 from gpqi.codelists.workspace import SYSTEMS, add
 from gpqi.engine.preview import preview
-from gpqi.engine.store import read_run_info
+from gpqi.engine.versions import results_versions
 from gpqi.indicators.checking import MAX_BYTES
 from gpqi.indicators.english import describe
 from gpqi.indicators.loader import IndicatorError
+from gpqi.indicators.model import DOMAINS
 from gpqi.indicators.workspace import (
     STARTER,
     WorkspaceLibrary,
@@ -43,8 +47,6 @@ from gpqi.indicators.workspace import (
     workspace_library,
     write_definition,
 )
-from gpqi.indicators.model import DOMAINS
-from gpqi.stats.disclosure import disclose
 from gpqi.web.accounts.models import Profile
 from gpqi.web.editor.models import EDITOR_ROLES, Publication
 from gpqi.web.page import Page
@@ -67,8 +69,7 @@ def _library() -> WorkspaceLibrary:
 
 
 def _results_versions() -> dict[str, str]:
-    entries = read_run_info(workspace()).get("indicators", {})
-    return {ind_id: entry.get("version", "") for ind_id, entry in entries.items()}
+    return results_versions(workspace())
 
 
 def waiting_for_run(indicator_id: str, lib: WorkspaceLibrary | None = None) -> bool:
@@ -101,7 +102,9 @@ class StartForm(forms.Form):
 
 class CodelistForm(forms.Form):
     file = forms.FileField(label="OpenCodelists CSV download")
-    slug = forms.SlugField(label="Slug", max_length=60, help_text="The name definitions use, e.g. pulse-check")
+    slug = forms.SlugField(
+        label="Slug", max_length=60, help_text="The name definitions use, e.g. pulse-check"
+    )
     system = forms.ChoiceField(label="Code system", choices=[(s, s) for s in SYSTEMS])
     title = forms.CharField(label="Title", required=False, max_length=200)
     source = forms.URLField(label="Source (the OpenCodelists URL)", required=False, max_length=500)
@@ -148,7 +151,9 @@ def index(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _check(data: bytes, indicator_id: str, lib: WorkspaceLibrary, source: str | None = None) -> dict[str, Any]:
+def _check(
+    data: bytes, indicator_id: str, lib: WorkspaceLibrary, source: str | None = None
+) -> dict[str, Any]:
     indicator, problems = check_definition(data, source or f"{indicator_id}.yaml", lib.codelists,
                                            expected_id=indicator_id)  # fmt: skip
     english = describe(indicator, lib.codelists.load) if indicator is not None else None
@@ -195,9 +200,11 @@ def _posted_text(request: HttpRequest) -> str:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def check(request: HttpRequest, indicator_id: str) -> HttpResponse:
     _editor(request)
+    if request.method == "GET":
+        return redirect("editor:edit", indicator_id)
     lib = _library()
     text = _posted_text(request)
     result = _check(text.encode("utf-8"), indicator_id, lib)
@@ -214,33 +221,47 @@ def _preview_context(access: Access, indicator_id: str, text: str, lib: Workspac
         found = preview(workspace(), result["indicator"], library=lib)
     except WorkspaceError as exc:
         return {"check": result, "preview_error": str(exc)}
-    ws = workspace()
-    policy = ws.config.disclosure
+    policy = Policy.of(workspace())
+    # Anyone outside the central team sees only the practices of shared views, disclosed.
+    listed = [p for p in found.practices if access.sees_all_raw or p.practice_code in access.shared]
+    codes = [p.practice_code for p in listed]
+    own = np.array([not access.needs_disclosure(code) for code in codes], dtype=bool)
 
-    def shown(code: str | None, n: int) -> Any:
-        # The central team sees raw counts; anyone else only disclosed ones (no patient data at all).
-        if access.is_central or (code is not None and not access.needs_disclosure(code)):
-            return n
-        value = disclose(n, policy.redact_at_or_below, policy.round_to)
-        return None if value != value else int(value)
+    def shown(values: list[int]) -> list[Any]:
+        # A practice's counts: raw to its own users and the central team, else disclosed.
+        raw = np.asarray(values, dtype="float64")
+        out = np.where(own, raw, disclosure.counts(policy, raw))
+        return [None if v != v else int(v) for v in out]
 
+    den = shown([p.denominator for p in listed])
+    num = shown([p.numerator for p in listed])
+    exc = shown([p.excluded for p in listed])
     practices = [
-        {"code": p.practice_code, "denominator": shown(p.practice_code, p.denominator),
-         "numerator": shown(p.practice_code, p.numerator), "excluded": shown(p.practice_code, p.excluded)}
-        for p in found.practices
+        {"code": code, "denominator": d, "numerator": n, "excluded": e,
+         "value": n / d if d and n is not None else None}
+        for code, d, n, e in zip(codes, den, num, exc, strict=True)
     ]  # fmt: skip
-    for row in practices:
-        den, num = row["denominator"], row["numerator"]
-        row["value"] = num / den if den and num is not None else None
-    attrition = [{"part": s.part, "label": s.label, "total": shown(None, s.total)} for s in found.attrition]
+    attrition = []
+    for step in found.attrition:
+        # A total over practices: the viewer's own part raw, the others' part disclosed.
+        parts = {c: n for c, n in step.by_practice.items() if access.sees_all_raw or c in access.shared}
+        mine = sum(n for c, n in parts.items() if not access.needs_disclosure(c))
+        others = sum(parts.values()) - mine
+        has_others = any(access.needs_disclosure(c) for c in parts)
+        total = disclosure.totals(policy, [mine], [others], [has_others])[0]
+        attrition.append(
+            {"part": step.part, "label": step.label, "total": None if total != total else int(total)}
+        )
     return {"check": result, "preview": found, "practices": practices, "attrition": attrition,
-            "raw": access.is_central}  # fmt: skip
+            "raw": access.sees_all_raw}  # fmt: skip
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def preview_view(request: HttpRequest, indicator_id: str) -> HttpResponse:
     access = _editor(request)
+    if request.method == "GET":
+        return redirect("editor:edit", indicator_id)
     lib = _library()
     text = _posted_text(request)
     context = _preview_context(access, indicator_id, text, lib)
@@ -250,9 +271,11 @@ def preview_view(request: HttpRequest, indicator_id: str) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def publish(request: HttpRequest, indicator_id: str) -> HttpResponse:
     access = _editor(request)
+    if request.method == "GET":
+        return redirect("editor:edit", indicator_id)
     lib = _library()
     text = _posted_text(request)
     checked_by = request.POST.get("checked_by", "").strip()
@@ -260,7 +283,9 @@ def publish(request: HttpRequest, indicator_id: str) -> HttpResponse:
     if checked_by and checked_by not in _checkers(request):
         errors.append("Checked by: choose another member of the central team (not yourself)")
     if workspace().config.indicators.require_checked_by and not checked_by:
-        errors.append("Checked by: this programme publishes a definition only when a second person has checked it")
+        errors.append(
+            "Checked by: this programme publishes a definition only when a second person has checked it"
+        )
     text = set_checked_by(text, checked_by)
     result = _check(text.encode("utf-8"), indicator_id, lib)
     if result["indicator"] is None or errors:
@@ -312,8 +337,13 @@ def codelists(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "editor/codelists.jinja",
-        {"page": Page("Codelists"), "form": form, "added": added, "refused": refused,
-         "entries": list(lib.workspace_entries().values())},  # fmt: skip
+        {
+            "page": Page("Codelists"),
+            "form": form,
+            "added": added,
+            "refused": refused,
+            "entries": list(lib.workspace_entries().values()),
+        },  # fmt: skip
         status=400 if refused else 200,
     )
 

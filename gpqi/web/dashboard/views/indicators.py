@@ -16,8 +16,10 @@ from gpqi.access import figures
 from gpqi.access.focus import Focus, default_focus
 from gpqi.access.scope import Access
 from gpqi.charts.funnel import limit_grid as funnel_limit_grid
+from gpqi.charts.marks import with_definition_changes
 from gpqi.web.catalogue import IndicatorMeta, domain_sort_key
 from gpqi.web.dashboard import charts as page_charts
+from gpqi.web.dashboard.definition import definition
 from gpqi.web.dashboard.views.common import PICKER_LIMIT, Ctx, int_param, mdc_label, parse_date, with_results
 from gpqi.web.governance import improvement
 from gpqi.web.page import Page, respond
@@ -124,15 +126,20 @@ class Selection:
 def indicator(request: HttpRequest, c: Ctx, indicator_id: str) -> HttpResponse:
     """Funnel plot, league table, before/after distribution, trend with SPC, variation."""
     meta = c.catalogue.get(indicator_id)
+    about = definition(indicator_id)
     if meta is None:
-        raise Http404("No such indicator")
+        if about is None:
+            raise Http404("No such indicator")
+        # Published but not yet run: the definition, and that the page waits for the next run.
+        return respond(request, "dashboard/indicator_pending.jinja", Page(about.entry.indicator.title),
+                       {"definition": about})  # fmt: skip
     s, choices = _select(request, c, meta)
     page = Page(meta.title)
     _add_funnel(page, s)
     league = _add_league(page, s, request)
     _add_distribution(page, s)
     _add_variation(page, s)
-    spc = _add_trend(page, s)
+    spc = _add_trend(page, s, about.changes if about else [])
     return respond(
         request,
         "dashboard/indicator.jinja",
@@ -149,6 +156,7 @@ def indicator(request: HttpRequest, c: Ctx, indicator_id: str) -> HttpResponse:
             "funnel": s.fb,
             "no_comparison": no_comparison_reason(s),
             "n_shown": len(s.shown),
+            "definition": about,
             **choices,
             **league,
         },
@@ -422,9 +430,10 @@ def _add_variation(page: Page, s: Selection) -> None:
             )
 
 
-def _add_trend(page: Page, s: Selection) -> dict[str, str] | None:
-    """The focus's trend with SPC (chart and table) and, for a practice, against peer deciles;
-    returns the last point's Making Data Count labels (None without a trend)."""
+def _add_trend(page: Page, s: Selection, changes: list[tuple[str, str]]) -> dict[str, str] | None:
+    """The focus's trend with SPC (chart and table) and, for a practice, against peer deciles,
+    marked where the definition changed; returns the last point's Making Data Count labels
+    (None without a trend)."""
     c, a, meta, focus = s.c, s.a, s.meta, s.focus
     series, focus_label, disclosed = _focus_series(c, a, s.indicator_id, focus)
     if len(series) < 2:
@@ -461,7 +470,8 @@ def _add_trend(page: Page, s: Selection) -> dict[str, str] | None:
     page.add_chart(
         "trend",
         f"{focus_label}: {what}, {sspc.result.chart_label} with statistical process control limits",
-        view["spc_spec"],
+        # a seasonal chart's x is the season, not the date: no date marks on it
+        view["spc_spec"] if sspc.seasonal else with_definition_changes(view["spc_spec"], changes),
     )
     table = page.add_table(
         Table(
