@@ -21,6 +21,9 @@ from gpqi.indicators.intervals import reach, stack
 from gpqi.indicators.model import Indicator
 
 PARTS = ("before_exclusions", "denominator", "numerator")
+# Patient indicators also answer who a worklist may list (the denominator plus those removed
+# only by payment exceptions; see PatientPopulations.for_worklist).
+PATIENT_PARTS = (*PARTS, "needs_care")
 
 
 def dates_table(dates: list[dt.date]) -> pa.Table:
@@ -33,8 +36,8 @@ def membership_expr(compiler: Compiler, indicator: Indicator, dates: ir.Table) -
     frames = []
     if indicator.unit == "patient":
         pops = compiler.patient_populations(indicator)
-        for part in PARTS:
-            table = getattr(pops, part)
+        for part in PATIENT_PARTS:
+            table = pops.for_worklist if part == "needs_care" else getattr(pops, part)
             joined = table.join(
                 dates, (dates.reporting_date >= table.start) & (dates.reporting_date < table.end)
             )

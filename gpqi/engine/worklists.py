@@ -1,5 +1,7 @@
 """Worklists: each practice's own patients in an indicator's denominator and not in its
 numerator on the latest reporting date of a run, with why and what a clinician needs to act.
+Patients removed only by payment exceptions (e.g. unanswered invitations) are listed too:
+they drop out of the figure, not out of care.
 
 The reason comes from the first coded criterion of the numerator (e.g. the systolic reading
 for a blood-pressure indicator): `never_recorded` (no such record on or before the date),
@@ -21,7 +23,7 @@ from pydantic import BaseModel
 from gpqi.engine.schema import WORKLIST
 from gpqi.indicators.compiler import SOURCE_OF, Compiler, PatientPopulations, leaf_name, leaf_spec
 from gpqi.indicators.intervals import KEY, covering, lit
-from gpqi.indicators.model import Indicator, Period, SinceDate, SinceEvent, leaves
+from gpqi.indicators.model import Indicator, Period, SinceDate, SinceEvent, SincePregnancy, leaves
 from gpqi.indicators.windows import age_on, in_window
 
 CODED_LEAVES = ("latest_value", "event", "medication", "vaccination")
@@ -39,7 +41,8 @@ def worklist(
     compiler: Compiler, indicator: Indicator, populations: PatientPopulations, day: dt.date
 ) -> pd.DataFrame:
     """The worklist rows of every practice for one indicator, as a DataFrame in WORKLIST order."""
-    den = covering(populations.denominator, day).select(KEY, "practice_code")
+    # Patients removed from the denominator only for payment still need care: listed.
+    den = covering(populations.for_worklist, day).select(KEY, "practice_code")
     num_now = covering(populations.numerator, day)
     num = num_now.select(_pid=num_now[KEY])
     missing = den.anti_join(num, den[KEY] == num._pid)
@@ -61,11 +64,17 @@ def worklist(
         on_latest = rows.join(latest, KEY).filter(ibis._.date == ibis._._last)
         last = on_latest.group_by(KEY).agg(last_date=on_latest.date.max(), last_value=on_latest.value.min())
         table = table.left_join(last, KEY).drop(f"{KEY}_right")
-        if isinstance(spec.window, SinceEvent):
+        if isinstance(spec.window, SinceEvent | SincePregnancy):
+            if isinstance(spec.window, SinceEvent):
+                slugs, latest_anchor = [spec.window.event], day
+            else:
+                # The qualifying pregnancy is the latest that had reached its weeks by `day`.
+                ref = spec.window.pregnancy
+                slugs, latest_anchor = list(ref.codelist), day - dt.timedelta(weeks=ref.reached_weeks)
             anchors = coded.filter(
                 (coded.source == "clinical_events")
-                & (coded.slug == spec.window.event)
-                & (coded.date <= lit(day))
+                & coded.slug.isin(slugs)
+                & (coded.date <= lit(latest_anchor))
             )
             anchor = anchors.group_by(KEY).agg(anchor=anchors.date.max())
             table = table.left_join(anchor, KEY).drop(f"{KEY}_right")
@@ -104,7 +113,7 @@ def _reason(
     last = _as_date(last_date)
     if last is None:
         return "never_recorded"
-    window: Period | SinceDate | SinceEvent | None = spec.window
+    window: Period | SinceDate | SinceEvent | SincePregnancy | None = spec.window
     if not in_window(last, day, window, _as_date(anchor)):
         return "out_of_date"
     if leaf_name(leaf) == "latest_value" and last_value is not None and not pd.isna(last_value):

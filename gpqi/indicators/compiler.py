@@ -27,6 +27,7 @@ from gpqi.indicators.intervals import (
     KEY,
     MAX_DATE,
     MIN_DATE,
+    after_anchor_before,
     difference,
     intersect,
     lit,
@@ -37,6 +38,7 @@ from gpqi.indicators.intervals import (
     union,
 )
 from gpqi.indicators.model import (
+    MAX_GESTATION_WEEKS,
     AgeCriterion,
     AppointmentFilter,
     EventCriterion,
@@ -52,9 +54,11 @@ from gpqi.indicators.model import (
     SexCriterion,
     SinceDate,
     SinceEvent,
+    SincePregnancy,
     VaccinationCriterion,
-    leaves,
+    indicator_leaves,
     parse_period,
+    window_codelists,
 )
 
 PRACTICE = "practice_code"
@@ -83,16 +87,15 @@ def needed_codelists(indicators: list[Indicator]) -> set[tuple[str, str]]:
     for indicator in indicators:
         if indicator.unit != "patient":
             continue
-        for leaf in (*leaves(indicator.denominator), *leaves(indicator.numerator)):
+        for leaf in indicator_leaves(indicator):
             name, spec = leaf_name(leaf), leaf_spec(leaf)
             if name not in SOURCE_OF:
                 continue
             for attr in ("codelist", "resolved"):
                 for slug in getattr(spec, attr, ()) or ():
                     needed.add((SOURCE_OF[name], slug))
-            since = getattr(spec, "since", None)
-            if isinstance(since, SinceEvent):
-                needed.add(("clinical_events", since.event))
+            for slug in window_codelists(getattr(spec, "since", None)):
+                needed.add(("clinical_events", slug))
     return needed
 
 
@@ -104,6 +107,7 @@ class Sources:
     runs: ir.Table  # patient_id, practice_code, start, end: registration runs, end exclusive
     coded: ir.Table  # source, slug, patient_id, date, value
     appointments: ir.Table  # practice_code, patient_id, day, status, mode, ..., lead_days, lead_hours
+    starts: ir.Table | None = None  # patient_id, practice_code, start: every registration's start
 
     def only(self, first: int, last: int) -> Sources:
         """The same sources limited to patient ids first..last (used to evaluate many small
@@ -117,6 +121,7 @@ class Sources:
             runs=cut(self.runs),
             coded=cut(self.coded),
             appointments=cut(self.appointments),
+            starts=None if self.starts is None else cut(self.starts),
         )
 
 
@@ -134,6 +139,12 @@ def registration_runs(registrations: ir.Table) -> ir.Table:
     w = ibis.window(group_by=spells[KEY], order_by=[spells.start, spells[PRACTICE]])
     runs = spells.mutate(end=ibis.least(spells.end, spells.start.lead().over(w).fill_null(lit(MAX_DATE))))
     return runs.filter(runs.start < runs.end)
+
+
+def registration_starts(registrations: ir.Table) -> ir.Table:
+    """The start date of every registration (patient_id, practice_code, start), one row per
+    distinct date: what `clock: latest_registration` counts from."""
+    return registrations.select(KEY, PRACTICE, start=registrations.start_date).distinct()
 
 
 def codes_arrow(needed: set[tuple[str, str]], codelists: Any = None) -> Any:
@@ -211,14 +222,25 @@ def prepare_sources(tables: dict[str, ir.Table], codes: ir.Table, needed: set[tu
         runs=registration_runs(tables["registrations"]),
         coded=coded,
         appointments=appointments,
+        starts=registration_starts(tables["registrations"]),
     )
 
 
 @dataclass
 class PatientPopulations:
+    """Interval tables (patient_id, practice_code, start, end) of an indicator's populations.
+
+    `needs_care` is who a worklist may list (with the numerator taken away): the denominator
+    plus patients removed only by payment exceptions; without those it is the denominator."""
+
     before_exclusions: ir.Table
     denominator: ir.Table
     numerator: ir.Table
+    needs_care: ir.Table | None = None
+
+    @property
+    def for_worklist(self) -> ir.Table:
+        return self.denominator if self.needs_care is None else self.needs_care
 
 
 @dataclass
@@ -305,6 +327,8 @@ class Compiler:
 
     def _window_end(self, events: ir.Table, window: Period | SinceDate | SinceEvent | None) -> ir.Table:
         """Add `wend`: the first day on which an event on `date` no longer counts."""
+        if isinstance(window, SincePregnancy):
+            raise TypeError("a pregnancy window is handled by _in_pregnancy")
         if window is None:
             return events.mutate(wend=lit(MAX_DATE))
         if isinstance(window, Period):
@@ -336,16 +360,19 @@ class Compiler:
     def _build_leaf(self, criterion: BaseModel) -> ir.Table:
         patients = self.sources.patients
         if isinstance(criterion, RegisteredCriterion):
-            runs = self.sources.runs
-            period = criterion.registered.for_at_least
-            start = reach(runs.start, parse_period(period)) if period else runs.start
-            out = runs.select(KEY, start=start, end=runs.end)
-            return out.filter(out.start < out.end)
+            return self._registered_leaf(criterion.registered)
         if isinstance(criterion, AgeCriterion):
             spec = criterion.age
             dob = patients.date_of_birth
             start = reach(dob, Period(spec.min, "year")) if spec.min is not None else lit(MIN_DATE)
             end = reach(dob, Period(spec.max + 1, "year")) if spec.max is not None else lit(MAX_DATE)
+            if spec.on_next is not None:
+                # Age on the next anchor day A(d) >= b exactly when d is after the last anchor
+                # before b; the same holds for the exclusive upper end.
+                if spec.min is not None:
+                    start = after_anchor_before(start, spec.on_next)
+                if spec.max is not None:
+                    end = after_anchor_before(end, spec.on_next)
             out = patients.select(KEY, start=start, end=end)
             return out.filter(out.start < out.end)
         if isinstance(criterion, SexCriterion):
@@ -361,18 +388,104 @@ class Compiler:
             return self._pregnant_leaf(criterion.pregnant)
         raise TypeError(f"not a leaf criterion: {type(criterion).__name__}")
 
+    def _registered_leaf(self, spec: Any) -> ir.Table:
+        runs = self.sources.runs
+        if spec.clock == "latest_registration":
+            # Every registration start inside a continuous run restarts the clock, until the
+            # next start or the end of the run.
+            starts = self.sources.starts
+            if starts is None:
+                raise ValueError("clock: latest_registration needs the registrations' start dates")
+            s = starts.select(_pid=starts[KEY], _prac=starts[PRACTICE], _s=starts.start)
+            joined = runs.join(
+                s, [runs[KEY] == s._pid, runs[PRACTICE] == s._prac, s._s >= runs.start, s._s < runs.end]
+            )
+            clocks = joined.select(runs[KEY], _run=runs.start, _s=s._s, _rend=runs.end)
+            w = ibis.window(group_by=[clocks[KEY], clocks._run], order_by=[clocks._s])
+            clocks = clocks.mutate(
+                end=ibis.least(clocks._rend, clocks._s.lead().over(w).fill_null(lit(MAX_DATE)))
+            )
+            clocks = clocks.select(KEY, clock=clocks._s, end=clocks.end)
+        else:
+            clocks = runs.select(KEY, clock=runs.start, end=runs.end)
+        if spec.for_at_least is not None:
+            out = clocks.select(
+                KEY, start=reach(clocks.clock, parse_period(spec.for_at_least)), end=clocks.end
+            )
+        elif spec.within is not None:
+            until = reach(clocks.clock, parse_period(spec.within))
+            out = clocks.select(KEY, start=clocks.clock, end=ibis.least(clocks.end, until))
+        else:
+            out = clocks.select(KEY, start=clocks.clock, end=clocks.end)
+        return out.filter(out.start < out.end)
+
     def _events_leaf(self, source: str, spec: Any) -> ir.Table:
         events = self._dates(source, spec.codelist)
         if spec.age_at_event is not None:
             events = self._age_at_event(events, spec.age_at_event)
-        events = self._window_end(events, spec.window)
-        if spec.min_count > 1:
-            w = ibis.window(group_by=events[KEY], order_by=[events.date])
+        if spec.first:
+            events = events.group_by(KEY).agg(date=events.date.min())
+        groups: tuple[str, ...] = (KEY,)
+        if isinstance(spec.window, SincePregnancy):
+            events, groups = self._in_pregnancy(events, spec.window), (KEY, "_lmp")
+        else:
+            events = self._window_end(events, spec.window)
+        if spec.min_days_apart is not None:
+            events = self._chain(events, groups, spec.min_count, spec.min_days_apart)
+            start = events._chain_end
+        elif spec.min_count > 1:
+            w = ibis.window(group_by=[events[g] for g in groups], order_by=[events.date])
             start = events.date.lead(spec.min_count - 1).over(w)
         else:
             start = events.date
+        if isinstance(spec.window, SincePregnancy):
+            # The pregnancy qualifies only from the day it reached the given weeks.
+            start = ibis.greatest(start, events._from)
         out = events.select(KEY, start=start, end=events.wend)
         return merge(out.filter(out.start.notnull() & (out.start < out.end)))
+
+    def _chain(self, events: ir.Table, groups: tuple[str, ...], count: int, gap: int) -> ir.Table:
+        """For each event (as the latest of a chain), walk back `count - 1` times to the latest
+        earlier event at least `gap` days before; the chain holds from the latest event
+        (`_chain_end`) until the earliest one's window ends (`wend`). Walking back to the
+        latest possible event keeps the chain's start as recent as it can be, so if any chain
+        of `count` events `gap` days apart is in the window on a day, this one is."""
+        step = events.mutate(_chain_end=events.date, _at=events.date)
+        for _ in range(count - 1):
+            prev = events.select(
+                *[events[g].name(f"_p{i}") for i, g in enumerate(groups)], _pd=events.date, _pw=events.wend
+            )
+            conds = [step[g] == prev[f"_p{i}"] for i, g in enumerate(groups)]
+            conds.append(prev._pd <= step._at - ibis.interval(days=gap))
+            joined = step.join(prev, conds)
+            keep = [step[c] for c in step.columns if c not in ("_at", "wend")]
+            # The window end grows with the event date, so the latest event has the latest end.
+            step = joined.group_by(keep).agg(_at=prev._pd.max(), wend=prev._pw.max())
+        return step
+
+    def _in_pregnancy(self, events: ir.Table, window: SincePregnancy) -> ir.Table:
+        """Events paired with the pregnancy they fall in: from its LMP to the end of week 42.
+        Adds `_lmp`, `_from` (the day it reached the weeks) and `wend` (the day it stops
+        qualifying)."""
+        ref = window.pregnancy
+        lmp = self._dates("clinical_events", ref.codelist)
+        w = ibis.window(group_by=lmp[KEY], order_by=[lmp.date])
+        marked = lmp.mutate(_next=lmp.date.lead().over(w))
+        reached = marked.date + ibis.interval(days=7 * ref.reached_weeks)
+        kept = marked.mutate(_reached=reached)
+        kept = kept.filter(kept._next.isnull() | (kept._next > kept._reached))
+        preg = kept.select(
+            _pid=kept[KEY],
+            _lmp=kept.date,
+            _from=kept._reached,
+            _wend=reach(kept._reached, parse_period(ref.within)),
+        )
+        cap = ibis.interval(days=7 * (MAX_GESTATION_WEEKS + 1))
+        joined = events.join(
+            preg,
+            [events[KEY] == preg._pid, events.date >= preg._lmp, events.date < preg._lmp + cap],
+        )
+        return joined.select(events[KEY], events.date, preg._lmp, preg._from, wend=preg._wend)
 
     def _age_at_event(self, events: ir.Table, bounds: Any) -> ir.Table:
         patients = self.sources.patients
@@ -403,9 +516,9 @@ class Compiler:
         timeline = diagnoses
         if spec.resolved:
             timeline = stack([timeline, self._dates("clinical_events", spec.resolved).mutate(_res=1)])
-        # A resolved code on the same day as a diagnosis wins (QOF: resolved date >= latest
-        # diagnosis date means not on the register).
-        days = timeline.group_by([KEY, "date"]).agg(_res=timeline._res.max())
+        # A diagnosis on the same day as a resolved code wins: QOF's resolved date is that of a
+        # resolved code recorded *after* the latest diagnosis.
+        days = timeline.group_by([KEY, "date"]).agg(_res=timeline._res.min())
         w = ibis.window(group_by=days[KEY], order_by=[days.date])
         marked = days.mutate(_next=days.date.lead().over(w).fill_null(lit(MAX_DATE)))
         on = marked.filter(marked._res == 0)
@@ -462,9 +575,7 @@ class Compiler:
         return result
 
     def _exclude(self, group: Group, result: ir.Table) -> ir.Table:
-        for item in group.none:
-            result = difference(result, self.days(item), self.sources.patients)
-        return result
+        return self._without(result, group.none)
 
     def patient_populations(self, indicator: Indicator) -> PatientPopulations:
         if not isinstance(indicator.denominator, Group) or not isinstance(indicator.numerator, Group):
@@ -472,9 +583,27 @@ class Compiler:
         key = f"indicator:{indicator.id}:{indicator.version}"
         den_group = indicator.denominator
         pre = self._keep(key + ":pre", lambda: self._positive(den_group, self.base()))
-        den = self._keep(key + ":den", lambda: self._exclude(den_group, pre)) if den_group.none else pre
-        num = self._keep(key + ":num", lambda: self.within(indicator.numerator, den))
-        return PatientPopulations(before_exclusions=pre, denominator=den, numerator=num)
+        kept = self._keep(key + ":den", lambda: self._exclude(den_group, pre)) if den_group.none else pre
+        num = self._keep(key + ":num", lambda: self.within(indicator.numerator, kept))
+        if not (indicator.exceptions or indicator.payment_exceptions):
+            return PatientPopulations(before_exclusions=pre, denominator=kept, numerator=num)
+        # QOF's rule order: those who meet the numerator are selected first; exceptions remove
+        # only the others. Payment exceptions leave the patient on the worklist.
+        keys = (KEY, PRACTICE)
+        cared = self._keep(key + ":cared", lambda: self._without(kept, indicator.exceptions))
+        paid = self._keep(key + ":paid", lambda: self._without(cared, indicator.payment_exceptions))
+        den = self._keep(key + ":den-after-exceptions", lambda: union([num, paid], keys))
+        needs = (
+            self._keep(key + ":needs-care", lambda: union([num, cared], keys))
+            if indicator.payment_exceptions
+            else den
+        )
+        return PatientPopulations(before_exclusions=pre, denominator=den, numerator=num, needs_care=needs)
+
+    def _without(self, result: ir.Table, criteria: tuple[BaseModel, ...]) -> ir.Table:
+        for item in criteria:
+            result = difference(result, self.days(item), self.sources.patients)
+        return result
 
     # -- appointments -------------------------------------------------------------------------
 

@@ -53,6 +53,14 @@ def next_anchor(date: ir.DateValue, since: SinceDate) -> ir.DateValue:
     return ibis.ifelse(this_year > date, this_year, next_year)
 
 
+def after_anchor_before(date: ir.DateValue, anchor: SinceDate) -> ir.DateValue:
+    """The day after the latest given day of the year (e.g. 31 March) strictly before `date`:
+    the first day d whose next such day on or after d falls on or after `date`."""
+    this_year = ibis.date(date.year(), anchor.month, anchor.day)
+    last_year = ibis.date(date.year() - 1, anchor.month, anchor.day)
+    return ibis.ifelse(this_year < date, this_year, last_year) + ibis.interval(days=1)
+
+
 def merge(table: ir.Table, keys: tuple[str, ...] = (KEY,)) -> ir.Table:
     """Merge overlapping or touching intervals within each key (gaps and islands)."""
     order = [table.start, table.end]

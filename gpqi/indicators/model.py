@@ -51,9 +51,13 @@ __all__ = [
     "SexCriterion",
     "SinceDate",
     "SinceEvent",
+    "SincePregnancy",
+    "PregnancyRef",
     "Target",
     "VaccinationCriterion",
+    "indicator_leaves",
     "parse_period",
+    "window_codelists",
 ]
 
 DOMAINS = (
@@ -66,6 +70,9 @@ DOMAINS = (
     "operational",
 )
 KINDS = ("clinical", "operational", "campaign")
+
+# gpqi has no delivery codes: a pregnancy is taken to be over after 42 weeks 6 days.
+MAX_GESTATION_WEEKS = 42
 
 _PERIOD_RE = re.compile(r"^\s*(\d+)\s*(day|week|month|year)s?\s*$")
 _SLUG_RE = r"^[a-z0-9][a-z0-9-]*$"
@@ -161,6 +168,44 @@ class SinceEvent(_Strict):
     event: str = Field(pattern=_SLUG_RE)
 
 
+def _codelists(value: object) -> object:
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list | tuple):
+        return tuple(value)
+    return value
+
+
+CodelistRef = tuple[Annotated[str, Field(pattern=_SLUG_RE)], ...]
+
+
+class PregnancyRef(_Strict):
+    """A pregnancy that reached `reached_weeks` of gestation within the window back from the
+    reporting date (as `pregnant: {reached_weeks, within}`), found from LMP records."""
+
+    codelist: CodelistRef = ("last-menstrual-period",)
+    reached_weeks: int = Field(ge=0, le=MAX_GESTATION_WEEKS)
+    within: str
+
+    @field_validator("codelist", mode="before")
+    @classmethod
+    def _as_tuple(cls, value: object) -> object:
+        return _codelists(value)
+
+    @field_validator("within", mode="before")
+    @classmethod
+    def _within_is_period(cls, value: object) -> object:
+        return _period_validator(value)
+
+
+class SincePregnancy(_Strict):
+    """From the LMP of the qualifying pregnancy (see PregnancyRef) while it lasts: an event
+    counts when it falls between that LMP and the end of week 42, and the pregnancy qualifies
+    on the reporting date."""
+
+    pregnancy: PregnancyRef
+
+
 class _Windowed(_Strict):
     """Criteria that look back from the reporting date: exactly one of within, since or ever.
 
@@ -168,7 +213,7 @@ class _Windowed(_Strict):
     """
 
     within: str | None = None
-    since: SinceDate | SinceEvent | None = None
+    since: SinceDate | SinceEvent | SincePregnancy | None = None
     ever: bool = False
 
     @field_validator("within", mode="before")
@@ -186,22 +231,11 @@ class _Windowed(_Strict):
         return self
 
     @property
-    def window(self) -> Period | SinceDate | SinceEvent | None:
-        """The window: a Period, a SinceDate, a SinceEvent, or None for ever."""
+    def window(self) -> Period | SinceDate | SinceEvent | SincePregnancy | None:
+        """The window: a Period, a SinceDate, a SinceEvent, a SincePregnancy, or None for ever."""
         if self.within is not None:
             return parse_period(self.within)
         return self.since
-
-
-def _codelists(value: object) -> object:
-    if isinstance(value, str):
-        return (value,)
-    if isinstance(value, list | tuple):
-        return tuple(value)
-    return value
-
-
-CodelistRef = tuple[Annotated[str, Field(pattern=_SLUG_RE)], ...]
 
 
 class AgeAtEvent(_Strict):
@@ -222,9 +256,21 @@ class _CodedEvents(_Windowed):
 
 
 class EventSpec(_CodedEvents):
-    """At least `min_count` days with an event from the codelist(s) in the window."""
+    """At least `min_count` days with an event from the codelist(s) in the window, each at
+    least `min_days_apart` days after the one before (e.g. two invitations 7 days apart).
+    With `first`, only the patient's earliest such event counts (e.g. the first diagnosis)."""
 
     min_count: int = Field(1, ge=1)
+    min_days_apart: int | None = Field(None, ge=1, le=3660)
+    first: bool = False
+
+    @model_validator(mode="after")
+    def _consistent(self) -> EventSpec:
+        if self.min_days_apart is not None and self.min_count < 2:
+            raise ValueError("min_days_apart needs min_count: 2 or more")
+        if self.first and self.min_count > 1:
+            raise ValueError("first counts one event: give first or min_count, not both")
+        return self
 
 
 class MedicationSpec(EventSpec):
@@ -241,6 +287,12 @@ class LatestValueSpec(_CodedEvents):
     min: float | None = None
     max: float | None = None
 
+    @model_validator(mode="after")
+    def _window_kind(self) -> LatestValueSpec:
+        if isinstance(self.since, SincePregnancy):
+            raise ValueError("since: {pregnancy: ...} applies to event, medication and vaccination")
+        return self
+
 
 class OnRegisterSpec(_Strict):
     """The latest diagnosis code is not followed (or matched on the same day) by a resolved code."""
@@ -255,21 +307,39 @@ class OnRegisterSpec(_Strict):
 
 
 class RegisteredSpec(_Strict):
-    """Registered at the practice continuously for at least this long on the reporting date."""
+    """Registered at the practice on the reporting date; with `for_at_least`, for at least
+    that long, with `within`, for less than that long (registered in the window).
+
+    `clock` says where the time is counted from: `continuous` (default) from the start of the
+    continuous registration (touching or overlapping spells at the practice are one), or
+    `latest_registration` from the start date of the most recent registration at the
+    practice, so that a re-registration restarts the clock (QOF's REG_DAT).
+    """
 
     for_at_least: str | None = None
+    within: str | None = None
+    clock: Literal["continuous", "latest_registration"] = "continuous"
 
-    @field_validator("for_at_least", mode="before")
+    @field_validator("for_at_least", "within", mode="before")
     @classmethod
     def _is_period(cls, value: object) -> object:
         return None if value is None else _period_validator(value)
 
+    @model_validator(mode="after")
+    def _one_length(self) -> RegisteredSpec:
+        if self.for_at_least is not None and self.within is not None:
+            raise ValueError("give for_at_least or within, not both")
+        return self
+
 
 class AgeSpec(_Strict):
-    """Age in whole years on the reporting date within [min, max] (both inclusive)."""
+    """Age in whole years within [min, max] (both inclusive), on the reporting date or, with
+    `on_next`, on the first such day of the year on or after it (e.g. 31 March: the end of
+    the flu season or the financial year)."""
 
     min: int | None = Field(None, ge=0, le=130)
     max: int | None = Field(None, ge=0, le=130)
+    on_next: SinceDate | None = None
 
     @model_validator(mode="after")
     def _ordered(self) -> AgeSpec:
@@ -290,7 +360,7 @@ class PregnantSpec(_Strict):
 
     codelist: CodelistRef = ("last-menstrual-period",)
     gestation_weeks: Range | None = None
-    reached_weeks: int | None = Field(None, ge=0, le=45)
+    reached_weeks: int | None = Field(None, ge=0, le=MAX_GESTATION_WEEKS)
     within: str | None = None
 
     @field_validator("codelist", mode="before")
@@ -318,7 +388,7 @@ class PregnantSpec(_Strict):
     def gestation(self) -> tuple[int, int]:
         bounds = self.gestation_weeks or Range()
         low = 0 if bounds.min is None else int(bounds.min)
-        high = 42 if bounds.max is None else int(bounds.max)
+        high = MAX_GESTATION_WEEKS if bounds.max is None else int(bounds.max)
         return low, high
 
 
@@ -448,6 +518,46 @@ def leaves(criterion: object) -> list[BaseModel]:
     return []
 
 
+# Options added to criteria after definitions were first published, with their defaults. At
+# the default they are left out of the logic, so a definition that does not use them keeps
+# the version (and the stored results) it had.
+_LATER_DEFAULTS: dict[str, dict[str, object]] = {
+    "registered": {"within": None, "clock": "continuous"},
+    "age": {"on_next": None},
+    "event": {"first": False, "min_days_apart": None},
+    "medication": {"first": False, "min_days_apart": None},
+    "vaccination": {"first": False, "min_days_apart": None},
+}
+
+
+def _without_later_defaults(value: Any, key: str | None = None) -> Any:
+    if isinstance(value, list):
+        return [_without_later_defaults(item) for item in value]
+    if not isinstance(value, dict):
+        return value
+    later = _LATER_DEFAULTS.get(key or "", {})
+    return {k: _without_later_defaults(v, k) for k, v in value.items() if not (k in later and v == later[k])}
+
+
+def window_codelists(since: object) -> tuple[str, ...]:
+    """The codelists a `since` window reads (its anchor events or LMP records)."""
+    if isinstance(since, SinceEvent):
+        return (since.event,)
+    if isinstance(since, SincePregnancy):
+        return since.pregnancy.codelist
+    return ()
+
+
+def indicator_leaves(indicator: Indicator) -> list[BaseModel]:
+    """Every leaf criterion of a patient indicator: denominator, numerator and exceptions."""
+    if not isinstance(indicator.denominator, Group) or not isinstance(indicator.numerator, Group):
+        return []
+    found = [*leaves(indicator.denominator), *leaves(indicator.numerator)]
+    for item in (*indicator.exceptions, *indicator.payment_exceptions):
+        found += leaves(item)
+    return found
+
+
 # --- appointments ----------------------------------------------------------------------------
 
 
@@ -518,6 +628,12 @@ class Indicator(_Strict):
     # slug -> Codelist for the codelists this definition's version hashes; set for definitions
     # read from a workspace (`gpqi.indicators.workspace`), whose own codelists are not bundled.
     _codelists: Any = PrivateAttr(default=None)
+    # QOF's rule order: patients who meet the numerator are selected first, and only the rest
+    # are removed by these personalised care adjustments (any one of them removes a patient).
+    exceptions: tuple[Criterion, ...] = ()
+    # As `exceptions`, but "for payment purposes only": removed from the denominator, still
+    # listed on the practice's worklist as needing care (e.g. unanswered invitations).
+    payment_exceptions: tuple[Criterion, ...] = ()
 
     @field_validator("period", mode="before")
     @classmethod
@@ -530,6 +646,8 @@ class Indicator(_Strict):
             raise ValueError("appointment indicators need a period, e.g. period: 1 month")
         if self.unit == "patient" and self.period is not None:
             raise ValueError("period applies only to appointment indicators")
+        if self.unit == "appointment" and (self.exceptions or self.payment_exceptions):
+            raise ValueError("exceptions and payment_exceptions apply only to patient indicators")
         want = AppointmentFilter if self.unit == "appointment" else Group
         for part in ("denominator", "numerator"):
             if not isinstance(getattr(self, part), want):
@@ -545,22 +663,19 @@ class Indicator(_Strict):
         """Every codelist the definition uses, sorted."""
         found: set[str] = set()
         if self.unit == "patient":
-            for leaf in (*leaves(self.denominator), *leaves(self.numerator)):
+            for leaf in indicator_leaves(self):
                 spec = getattr(leaf, next(iter(type(leaf).model_fields)))
                 for name in ("codelist", "resolved"):
                     found.update(getattr(spec, name, ()) or ())
-                since = getattr(spec, "since", None)
-                if isinstance(since, SinceEvent):
-                    found.add(since.event)
+                found.update(window_codelists(getattr(spec, "since", None)))
         return sorted(found)
 
     def logic(self) -> dict[str, Any]:
         """The parts of the definition that decide the results, normalised (no metadata)."""
-        return self.model_dump(
-            mode="json",
-            include={"unit", "period", "denominator", "numerator"},
-            exclude_defaults=False,
-        )
+        parts = {"unit", "period", "denominator", "numerator"}
+        # Only when given, so that definitions without them keep their version.
+        parts |= {name for name in ("exceptions", "payment_exceptions") if getattr(self, name)}
+        return _without_later_defaults(self.model_dump(mode="json", include=parts, exclude_defaults=False))
 
     @property
     def version(self) -> str:

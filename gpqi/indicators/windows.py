@@ -5,6 +5,8 @@ these functions state them directly for one reporting date d:
 
 - `within: P`  counts an event on day e when  d - P < e <= d,
 - `since: {month, day}`  when  anchor(d) <= e <= d, anchor(d) = latest such day on or before d,
+- `since: {event}` / `since: {pregnancy}`  when  anchor <= e <= d for the patient's anchor
+  (the latest anchor event; the qualifying pregnancy's LMP, with e before the end of week 42),
 - `ever`  when  e <= d,
 - age on d in whole years: birthdays not yet reached this year are not counted.
 """
@@ -17,7 +19,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from gpqi.indicators.model import Period, SinceDate
+from gpqi.indicators.model import MAX_GESTATION_WEEKS, Period, SinceDate, SincePregnancy
 
 
 def minus_period(day: dt.date, period: Period) -> dt.date:
@@ -35,11 +37,18 @@ def anchor_on_or_before(day: dt.date, since: SinceDate) -> dt.date:
     return this_year if this_year <= day else dt.date(day.year - 1, since.month, since.day)
 
 
+def anchor_on_or_after(day: dt.date, anchor: SinceDate) -> dt.date:
+    """The first given day of the year on or after `day` (`age: {on_next: ...}`)."""
+    this_year = dt.date(day.year, anchor.month, anchor.day)
+    return this_year if this_year >= day else dt.date(day.year + 1, anchor.month, anchor.day)
+
+
 def in_window(
     event: dt.date, day: dt.date, window: Period | SinceDate | None, anchor: dt.date | None = None
 ) -> bool:
     """Does an event on `event` count on reporting date `day`? For since-event windows pass the
-    patient's latest anchor event on or before `day` as `anchor` (None: nothing counts)."""
+    patient's latest anchor event on or before `day` as `anchor`, for pregnancy windows the
+    qualifying pregnancy's LMP (None: nothing counts)."""
     if event > day:
         return False
     if window is None:
@@ -48,6 +57,9 @@ def in_window(
         return event > minus_period(day, window)
     if isinstance(window, SinceDate):
         return event >= anchor_on_or_before(day, window)
+    if isinstance(window, SincePregnancy):
+        end = anchor + dt.timedelta(weeks=MAX_GESTATION_WEEKS + 1) if anchor is not None else None
+        return anchor is not None and end is not None and anchor <= event < end
     return anchor is not None and event >= anchor
 
 

@@ -96,3 +96,67 @@ def test_appointment_indicator_needs_period_and_filters():
             GOOD.split("denominator:")[0].replace("domain: diabetes", "domain: operational")
             + "unit: appointment\nperiod: 1 month\ndenominator:\n  status: [went]\nnumerator:\n  status: [did_not_attend]\n"
         )
+
+
+def test_options_at_their_defaults_keep_the_version():
+    """Options added later (clock, within, on_next, first, min_days_apart) do not change the
+    version of a definition that leaves them at their defaults; setting them does."""
+    base = parse(GOOD)
+    explicit = parse(
+        GOOD.replace("for_at_least: 3 months", "for_at_least: 3 months, clock: continuous").replace(
+            "age: {min: 17}", "age: {min: 17, on_next: null}"
+        )
+    )
+    restarted = parse(
+        GOOD.replace("for_at_least: 3 months", "for_at_least: 3 months, clock: latest_registration")
+    )
+    assert base.version == explicit.version
+    assert base.version != restarted.version
+
+
+def test_exceptions_change_the_version_and_their_codelists_count():
+    text = GOOD + "exceptions:\n  - event: {codelist: bp-declined, within: 12 months}\n"
+    excepted = parse(text)
+    assert excepted.version != parse(GOOD).version
+    assert "bp-declined" in excepted.codelist_slugs()
+    pregnancy = GOOD.replace(
+        "latest_value: {codelist: hba1c, within: 12 months, max: 58}",
+        "vaccination: {codelist: pertussis-vaccination-pregnancy, "
+        "since: {pregnancy: {reached_weeks: 32, within: 3 months, codelist: pregnancy}}}",
+    )
+    assert "pregnancy" in parse(pregnancy).codelist_slugs()
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ("min_count: 1, min_days_apart: 7", "min_days_apart needs min_count: 2"),
+        ("min_count: 2, first: true", "give first or min_count"),
+    ],
+)
+def test_event_options_are_checked(change, message):
+    text = GOOD + f"exceptions:\n  - event: {{codelist: bp-declined, within: 12 months, {change}}}\n"
+    with pytest.raises(IndicatorError, match=message):
+        parse(text, "mine.yaml")
+
+
+def test_new_criteria_options_are_checked():
+    with pytest.raises(IndicatorError, match="give for_at_least or within"):
+        parse(GOOD.replace("for_at_least: 3 months", "for_at_least: 3 months, within: 9 months"))
+    with pytest.raises(IndicatorError, match="less than or equal to 42"):
+        parse(GOOD.replace("age: {min: 17}", "pregnant: {reached_weeks: 43, within: 3 months}"))
+    with pytest.raises(IndicatorError, match="applies to event, medication and vaccination"):
+        parse(
+            GOOD.replace(
+                "max: 58", "max: 58, since: {pregnancy: {reached_weeks: 32, within: 3 months}}"
+            ).replace("within: 12 months, ", "")
+        )
+    with pytest.raises(IndicatorError, match="not a day that occurs every year"):
+        parse(GOOD.replace("age: {min: 17}", "age: {min: 17, on_next: {month: 2, day: 29}}"))
+    appointment = (
+        GOOD.split("denominator:")[0].replace("domain: diabetes", "domain: operational")
+        + "unit: appointment\nperiod: 1 month\ndenominator:\n  status: [attended]\nnumerator:\n"
+        "  status: [attended]\nexceptions:\n  - sex: female\n"
+    )
+    with pytest.raises(IndicatorError, match="apply only to patient indicators"):
+        parse(appointment)

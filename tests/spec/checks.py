@@ -13,8 +13,9 @@ def check(case: Case, frame) -> None:
         assert got == sorted(expected), (
             f"{case.name}: numerator on {day}: expected {sorted(expected)}, got {got}"
         )
-    for day, expected in (case.expect_denominator or {}).items():
-        got = members(frame, case, "denominator", dt.date.fromisoformat(day))
-        assert got == sorted(expected), (
-            f"{case.name}: denominator on {day}: expected {sorted(expected)}, got {got}"
-        )
+    for part, expect in (("denominator", case.expect_denominator), ("needs_care", case.expect_needs_care)):
+        for day, expected in (expect or {}).items():
+            got = members(frame, case, part, dt.date.fromisoformat(day))
+            assert got == sorted(expected), (
+                f"{case.name}: {part} on {day}: expected {sorted(expected)}, got {got}"
+            )

@@ -56,6 +56,9 @@ class Case:
     expect_denominator: dict[str, list[int]] | None = None
     unit: str = "patient"
     period: str | None = None
+    exceptions: str | None = None
+    payment_exceptions: str | None = None
+    expect_needs_care: dict[str, list[int]] | None = None
     index: int = field(default=-1, compare=False)
 
     def __post_init__(self) -> None:
@@ -68,7 +71,7 @@ class Case:
 
     @property
     def dates(self) -> list[dt.date]:
-        keys = set(self.expect) | set(self.expect_denominator or {})
+        keys = set(self.expect) | set(self.expect_denominator or {}) | set(self.expect_needs_care or {})
         return sorted(dt.date.fromisoformat(d) for d in keys)
 
     def indicator(self) -> Indicator:
@@ -80,6 +83,9 @@ class Case:
         if self.period:
             text += f"period: {self.period}\n"
         text += "denominator:\n" + _indent(self.denominator) + "numerator:\n" + _indent(self.numerator)
+        for name in ("exceptions", "payment_exceptions"):
+            if getattr(self, name):
+                text += f"{name}:\n" + _indent(getattr(self, name))
         return parse(text, source=f"spec case {self.name!r}")
 
     def rows(self) -> dict[str, list[dict[str, Any]]]:

@@ -18,8 +18,11 @@ from gpqi.indicators.model import (
     Range,
     SinceDate,
     SinceEvent,
+    SincePregnancy,
     parse_period,
 )
+
+PREGNANCY_DAYS = 43 * 7  # a pregnancy is taken to be over after 42 weeks 6 days
 
 
 def back(day: dt.date, text: str) -> dt.date:
@@ -75,6 +78,16 @@ class Reference:
             return None
         return max(spells, key=lambda r: (r["start_date"], r["practice_code"]))["practice_code"]
 
+    def latest_start(self, pid: int, practice: str, day: dt.date) -> dt.date:
+        """The start date of the most recent registration at the practice, within the
+        continuous registration that covers `day`."""
+        first = self.continuous_start(pid, practice, day)
+        return max(
+            r["start_date"]
+            for r in self.data.registrations
+            if r["patient_id"] == pid and r["practice_code"] == practice and first <= r["start_date"] <= day
+        )
+
     def continuous_start(self, pid: int, practice: str, day: dt.date) -> dt.date:
         spells = [
             r for r in self.data.registrations if r["patient_id"] == pid and r["practice_code"] == practice
@@ -114,7 +127,24 @@ class Reference:
         if isinstance(spec.since, SinceEvent):
             anchors = [r["date"] for r in self.rows("clinical_events", pid, (spec.since.event,), day)]
             return bool(anchors) and event >= max(anchors)
+        if isinstance(spec.since, SincePregnancy):
+            return any(
+                lmp <= event < lmp + dt.timedelta(days=PREGNANCY_DAYS)
+                for lmp in self.qualifying_lmps(pid, spec.since.pregnancy, day)
+            )
         return True
+
+    def qualifying_lmps(self, pid: int, ref: Any, day: dt.date) -> list[dt.date]:
+        """LMPs of pregnancies that reached `ref.reached_weeks` in the window back from `day`
+        with no newer LMP recorded before they did."""
+        lmps = sorted({r["date"] for r in self.rows("clinical_events", pid, ref.codelist, dt.date.max)})
+        found = []
+        for lmp in lmps:
+            reached = lmp + dt.timedelta(days=7 * ref.reached_weeks)
+            superseded = any(lmp < other <= reached for other in lmps)
+            if not superseded and back(day, ref.within) < reached <= day:
+                found.append(lmp)
+        return found
 
     def leaf(self, kind: str, spec: Any, pid: int, day: dt.date) -> bool:
         patient = self.data.patients[pid]
@@ -122,11 +152,22 @@ class Reference:
             practice = self.practice_on(pid, day)
             if practice is None:
                 return False
-            if spec.for_at_least is None:
-                return True
-            return self.continuous_start(pid, practice, day) <= back(day, spec.for_at_least)
+            if spec.clock == "latest_registration":
+                clock = self.latest_start(pid, practice, day)
+            else:
+                clock = self.continuous_start(pid, practice, day)
+            if spec.for_at_least is not None:
+                return clock <= back(day, spec.for_at_least)
+            if spec.within is not None:
+                return clock > back(day, spec.within)
+            return True
         if kind == "age":
-            years = age(patient["date_of_birth"], day)
+            on = day
+            if spec.on_next is not None:
+                on = dt.date(day.year, spec.on_next.month, spec.on_next.day)
+                if on < day:
+                    on = dt.date(day.year + 1, spec.on_next.month, spec.on_next.day)
+            years = age(patient["date_of_birth"], on)
             return (spec.min is None or years >= spec.min) and (spec.max is None or years <= spec.max)
         if kind == "sex":
             return patient["sex"] == spec
@@ -134,16 +175,25 @@ class Reference:
             table = {"event": "clinical_events", "medication": "medications", "vaccination": "vaccinations"}[
                 kind
             ]
-            days = set()
+            candidates = []
             for r in self.rows(table, pid, spec.codelist, day):
                 if spec.age_at_event is not None:
                     at = age(patient["date_of_birth"], r["date"])
                     low, high = spec.age_at_event.min, spec.age_at_event.max
                     if (low is not None and at < low) or (high is not None and at > high):
                         continue
-                if self.counts(r["date"], day, spec, pid):
-                    days.add(r["date"])
-            return len(days) >= spec.min_count
+                candidates.append(r["date"])
+            if spec.first and candidates:
+                candidates = [min(candidates)]
+            days = sorted({e for e in candidates if self.counts(e, day, spec, pid)})
+            if spec.min_days_apart is None:
+                return len(days) >= spec.min_count
+            # Earliest first, each next one at least min_days_apart after the last one taken.
+            taken: list[dt.date] = []
+            for e in days:
+                if not taken or (e - taken[-1]).days >= spec.min_days_apart:
+                    taken.append(e)
+            return len(taken) >= spec.min_count
         if kind == "latest_value":
             readings = [
                 r
@@ -179,7 +229,8 @@ class Reference:
                 if spec.resolved
                 else []
             )
-            return not any(res >= max(diagnoses) for res in resolved)
+            # QOF: only a resolved code recorded after the latest diagnosis resolves it.
+            return not any(res > max(diagnoses) for res in resolved)
         if kind == "pregnant":
             lmps = sorted({r["date"] for r in self.rows("clinical_events", pid, spec.codelist, day)})
             if spec.reached_weeks is None:
@@ -216,6 +267,7 @@ class Reference:
             "before_exclusions": set(),
             "denominator": set(),
             "numerator": set(),
+            "needs_care": set(),
         }
         den = indicator.denominator
         assert isinstance(den, Group)
@@ -229,8 +281,15 @@ class Reference:
             out["before_exclusions"].add((pid, practice))
             if any(self.holds(c, pid, day) for c in den.none):
                 continue
+            met = self.holds(indicator.numerator, pid, day)
+            # QOF's rule order: exceptions remove only those who do not meet the numerator.
+            if not met and any(self.holds(c, pid, day) for c in indicator.exceptions):
+                continue
+            out["needs_care"].add((pid, practice))
+            if not met and any(self.holds(c, pid, day) for c in indicator.payment_exceptions):
+                continue
             out["denominator"].add((pid, practice))
-            if self.holds(indicator.numerator, pid, day):
+            if met:
                 out["numerator"].add((pid, practice))
         return out
 

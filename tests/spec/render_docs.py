@@ -16,12 +16,10 @@ CHAPTERS = {
     "records": "Readings, registers, medications, vaccinations",
     "pregnancy": "Pregnancy",
     "groups": "Groups",
+    "exceptions": "Exceptions in QOF's rule order",
     "appointments": "Appointments",
 }
-MODULES = [
-    f"tests.spec.test_{name}"
-    for name in ("population", "windows", "records", "pregnancy", "groups", "appointments")
-]
+MODULES = [f"tests.spec.test_{name}" for name in CHAPTERS]
 DOC = Path(__file__).resolve().parents[2] / "docs" / "indicator-language.md"
 START, END = "<!-- spec-examples:start -->", "<!-- spec-examples:end -->"
 
@@ -60,17 +58,21 @@ def render() -> str:
             elif case.expect_denominator is not None or case.denominator != "all:\n  - registered: {}":
                 parts.append(f"denominator:\n\n```yaml\n{case.denominator.strip()}\n```\n")
             parts.append(f"numerator:\n\n```yaml\n{case.numerator.strip()}\n```\n")
+            for name in ("exceptions", "payment_exceptions"):
+                if getattr(case, name):
+                    parts.append(f"{name}:\n\n```yaml\n{getattr(case, name).strip()}\n```\n")
             unit = "appointments" if case.unit == "appointment" else "patients"
             rows = [
                 f"| {day} | {', '.join(map(str, ids)) or '–'} |" for day, ids in sorted(case.expect.items())
             ]
             parts.append(f"| on | numerator {unit} |\n|---|---|\n" + "\n".join(rows) + "\n")
-            if case.expect_denominator:
-                rows = [
-                    f"| {d} | {', '.join(map(str, i)) or '–'} |"
-                    for d, i in sorted(case.expect_denominator.items())
-                ]
-                parts.append(f"| on | denominator {unit} |\n|---|---|\n" + "\n".join(rows) + "\n")
+            for label, expect in (
+                ("denominator", case.expect_denominator),
+                ("worklist (needs care)", case.expect_needs_care),
+            ):
+                if expect:
+                    rows = [f"| {d} | {', '.join(map(str, i)) or '–'} |" for d, i in sorted(expect.items())]
+                    parts.append(f"| on | {label} {unit} |\n|---|---|\n" + "\n".join(rows) + "\n")
     return "\n".join(parts)
 
 

@@ -65,6 +65,29 @@ CASES = [
     ),
     Case(
         CH,
+        "lead-time-hours-clock-change",
+        "`booked_at` and `start_at` are local clinic times without a time zone, so "
+        "`lead_time_hours` is clock-face hours, also across a change of the clocks: from 09:00 "
+        "on 30 March 2024 to 09:30 on 1 April (clocks went forward on 31 March) is 48.5 hours "
+        "(47.5 elapsed), and from 09:00 on 26 October 2024 to 08:30 on 28 October (clocks went "
+        "back on 27 October) is 47.5 hours (48.5 elapsed).",
+        {
+            "patients": PEOPLE,
+            "appointments": """
+                patient_id | booked_at | start_at | status
+                1 | 2024-03-30 09:00:00 | 2024-04-01 09:30:00 | did_not_attend
+                1 | 2024-10-26 09:00:00 | 2024-10-28 08:30:00 | did_not_attend
+            """,
+        },
+        DNA + "\nlead_time_hours: {max: 48}",
+        {"2024-04-30": [], "2024-10-31": [2]},
+        denominator=KNOWN,
+        expect_denominator={"2024-04-30": [1], "2024-10-31": [2]},
+        unit="appointment",
+        period="1 month",
+    ),
+    Case(
+        CH,
         "lead-time-above-48-hours",
         "`lead_time_hours: {above: 48}` excludes exactly 48 hours.",
         {

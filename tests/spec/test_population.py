@@ -81,6 +81,53 @@ CASES = [
     ),
     Case(
         CH,
+        "registered-latest-registration",
+        "`clock: latest_registration` counts from the start date of the most recent registration "
+        "at the practice (QOF's REG_DAT), so a re-registration restarts the clock even when the "
+        "spells touch; the default `continuous` clock joins them. Patient 1 re-registered on "
+        "1 January 2024 the day after leaving.",
+        {
+            "patients": """
+                patient_id | date_of_birth
+                1 | 1980-01-01
+                2 | 1980-01-01
+            """,
+            "registrations": """
+                patient_id | start_date | end_date
+                1 | 2020-01-01 | 2023-12-31
+                1 | 2024-01-01 |
+                2 | 2020-01-01 |
+            """,
+        },
+        "all:\n  - registered: {for_at_least: 9 months, clock: latest_registration}",
+        {"2024-03-31": [2], "2024-09-30": [2], "2024-10-01": [1, 2]},
+    ),
+    Case(
+        CH,
+        "registered-within",
+        "`registered: {within: 9 months}` holds while the registration clock started in the "
+        "window d - 9 months < start <= d (QOF: registered in the 9 months leading up to and "
+        "including the achievement date), the complement of `for_at_least: 9 months`.",
+        {
+            "patients": """
+                patient_id | date_of_birth
+                1 | 1980-01-01
+                2 | 1980-01-01
+                3 | 1980-01-01
+            """,
+            "registrations": """
+                patient_id | start_date | end_date
+                1 | 2023-07-01 |
+                2 | 2023-06-30 |
+                3 | 2020-01-01 | 2023-12-31
+                3 | 2024-01-01 |
+            """,
+        },
+        "all:\n  - registered: {within: 9 months, clock: latest_registration}",
+        {"2024-03-31": [1, 3], "2024-04-01": [3], "2024-10-01": []},
+    ),
+    Case(
+        CH,
         "moved-practice-history-counts",
         "Patients count at the practice where they are registered on d, and their events from "
         "earlier practices count (the record moves with the patient); the registration clock "
@@ -193,6 +240,38 @@ CASES = [
         },
         "all:\n  - age: {min: 16}",
         {"2024-02-28": [], "2024-02-29": [2]},
+    ),
+    Case(
+        CH,
+        "age-on-next-31-march",
+        "`age: {min: 65, on_next: {month: 3, day: 31}}` uses age on the first 31 March on or "
+        "after d (the end of the flu season or financial year): someone turning 65 on 31 March "
+        "2025 counts from 1 April 2024; someone turning 65 on 1 April 2025 only from 1 April "
+        "2025. On 31 March itself that day is used.",
+        {
+            "patients": """
+                patient_id | date_of_birth
+                1 | 1960-03-31
+                2 | 1960-04-01
+            """,
+        },
+        "all:\n  - age: {min: 65, on_next: {month: 3, day: 31}}",
+        {"2024-03-31": [], "2024-04-01": [1], "2025-03-31": [1], "2025-04-01": [1, 2]},
+    ),
+    Case(
+        CH,
+        "age-on-next-max",
+        "With `max`, the upper end moves the same way: `age: {max: 64, on_next: {month: 3, "
+        "day: 31}}` stops from the 1 April before the 65th birthday's 31 March.",
+        {
+            "patients": """
+                patient_id | date_of_birth
+                1 | 1960-03-31
+                2 | 1960-04-01
+            """,
+        },
+        "all:\n  - age: {min: 18, max: 64, on_next: {month: 3, day: 31}}",
+        {"2024-03-31": [1, 2], "2024-04-01": [2], "2025-04-01": []},
     ),
     Case(
         CH,

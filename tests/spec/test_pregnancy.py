@@ -102,6 +102,49 @@ CASES = [
         "all:\n  - vaccination: {codelist: pertussis-vaccination-pregnancy, since: {event: last-menstrual-period}}",
         {"2024-04-30": [1], "2024-05-01": [1, 3]},
     ),
+    Case(
+        CH,
+        "since-qualifying-pregnancy",
+        "`since: {pregnancy: {reached_weeks: 32, within: 3 months}}` counts records from the LMP "
+        "of the pregnancy that reached 32 weeks in the window, to the end of its week 42, and "
+        "only while that pregnancy qualifies. A later LMP recorded after the pregnancy reached "
+        "32 weeks (e.g. at a postnatal check) does not change it. LMP 20 August 2023 reaches "
+        "32 weeks on 31 March 2024 and week 42 ends on 15 June 2024. 1 was vaccinated in "
+        "week 23 and has a postnatal LMP; 2 before the LMP; 3 after week 42; 4 in week 28.",
+        {
+            "patients": """
+                patient_id | date_of_birth | sex
+                1 | 1990-01-01 | female
+                2 | 1990-01-01 | female
+                3 | 1990-01-01 | female
+                4 | 1990-01-01 | female
+            """,
+            "clinical_events": """
+                patient_id | date | code
+                1 | 2023-08-20 | @last-menstrual-period
+                1 | 2024-05-15 | @last-menstrual-period
+                2 | 2023-08-20 | @last-menstrual-period
+                3 | 2023-08-20 | @last-menstrual-period
+                4 | 2023-08-20 | @last-menstrual-period
+            """,
+            "vaccinations": """
+                patient_id | date | code
+                1 | 2024-02-01 | @pertussis-vaccination-pregnancy
+                2 | 2023-08-01 | @pertussis-vaccination-pregnancy
+                3 | 2024-06-16 | @pertussis-vaccination-pregnancy
+                4 | 2024-03-01 | @pertussis-vaccination-pregnancy
+            """,
+        },
+        "all:\n  - vaccination: {codelist: pertussis-vaccination-pregnancy, "
+        "since: {pregnancy: {reached_weeks: 32, within: 3 months}}}",
+        {
+            "2024-03-30": [],
+            "2024-03-31": [1, 4],
+            "2024-06-01": [1, 4],
+            "2024-06-30": [1, 4],
+            "2024-07-01": [],
+        },
+    ),
 ]
 
 

@@ -127,9 +127,10 @@ CASES = [
     ),
     Case(
         CH,
-        "register-same-day-resolved-wins",
-        "A resolved code on the same day as the latest diagnosis takes the patient off the "
-        "register (QOF: on the register only if the resolved date is before the latest diagnosis).",
+        "register-same-day-diagnosis-stays",
+        "A resolved code on the same day as the latest diagnosis does not take the patient off "
+        "the register: QOF counts a resolved code only when it is recorded *after* the latest "
+        "diagnosis (OpenSAFELY's QOF studies do the same). A later resolved code does.",
         {
             "patients": PEOPLE,
             "clinical_events": """
@@ -137,10 +138,13 @@ CASES = [
                 1 | 2023-01-01 | @diabetes
                 1 | 2023-01-01 | @diabetes-resolved
                 2 | 2023-01-01 | @diabetes
+                3 | 2023-01-01 | @diabetes
+                3 | 2023-01-01 | @diabetes-resolved
+                3 | 2023-06-01 | @diabetes-resolved
             """,
         },
         "all:\n  - on_register: {codelist: diabetes, resolved: diabetes-resolved}",
-        {"2024-03-31": [2]},
+        {"2023-05-31": [1, 2, 3], "2024-03-31": [1, 2]},
     ),
     Case(
         CH,

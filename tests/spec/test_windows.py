@@ -125,6 +125,69 @@ CASES = [
     ),
     Case(
         CH,
+        "min-days-apart",
+        "`min_days_apart: 7` (with `min_count: 2`) needs two events in the window at least 7 days "
+        "apart, as QOF's invitation exceptions (\"two invitations, made at least 7 days "
+        'apart"): 6 days apart is not enough; an earlier third invitation can make the pair. '
+        "The pair counts from the later event until the earlier one leaves the window.",
+        {
+            "patients": ONE,
+            "clinical_events": """
+                patient_id | date | code
+                1 | 2024-02-01 | @hypertension-invite
+                1 | 2024-02-07 | @hypertension-invite
+                2 | 2024-02-01 | @hypertension-invite
+                2 | 2024-02-08 | @hypertension-invite
+                3 | 2023-04-01 | @hypertension-invite
+                3 | 2024-02-01 | @hypertension-invite
+                3 | 2024-02-03 | @hypertension-invite
+            """,
+        },
+        "all:\n  - event: {codelist: hypertension-invite, within: 12 months, min_count: 2, min_days_apart: 7}",
+        {"2024-02-07": [3], "2024-02-08": [2, 3], "2024-03-31": [2, 3], "2024-04-01": [2]},
+    ),
+    Case(
+        CH,
+        "min-days-apart-three",
+        "With `min_count: 3` each event must be at least `min_days_apart` after the one before "
+        "it: 1, 8 and 15 March make three; 1, 8 and 14 March do not.",
+        {
+            "patients": ONE,
+            "clinical_events": """
+                patient_id | date | code
+                1 | 2024-03-01 | @hypertension-invite
+                1 | 2024-03-08 | @hypertension-invite
+                1 | 2024-03-15 | @hypertension-invite
+                2 | 2024-03-01 | @hypertension-invite
+                2 | 2024-03-08 | @hypertension-invite
+                2 | 2024-03-14 | @hypertension-invite
+            """,
+        },
+        "all:\n  - event: {codelist: hypertension-invite, within: 12 months, min_count: 3, min_days_apart: 7}",
+        {"2024-03-14": [], "2024-03-15": [1], "2024-03-31": [1]},
+    ),
+    Case(
+        CH,
+        "first-event",
+        "`first: true` counts only the patient's earliest event from the codelist: "
+        "`event: {codelist: hypertension, first: true, within: 9 months}` is QOF's \"earliest "
+        'diagnosis in the 9 months leading up to and including the achievement date". A later '
+        "diagnosis code does not make an old diagnosis new.",
+        {
+            "patients": ONE,
+            "clinical_events": """
+                patient_id | date | code
+                1 | 2023-07-01 | @hypertension
+                2 | 2023-06-30 | @hypertension
+                3 | 2019-01-01 | @hypertension
+                3 | 2024-01-01 | @hypertension
+            """,
+        },
+        "all:\n  - event: {codelist: hypertension, first: true, within: 9 months}",
+        {"2024-03-31": [1], "2024-04-01": []},
+    ),
+    Case(
+        CH,
         "several-codelists",
         "A criterion may name several codelists; an event from any of them counts.",
         {
