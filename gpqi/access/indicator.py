@@ -22,6 +22,7 @@ class IndicatorMeta:
     reference: str
     description: str
     season_start: tuple[int, int] | None = None  # (month, day) its figures restart each year
+    uses_lead_time: bool = False  # selects appointments by lead time (unknown without a booking time)
 
     @property
     def improvement(self) -> str:

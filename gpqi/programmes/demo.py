@@ -2,7 +2,9 @@
 agreements, then serve it.
 
 The data comes from the real pipeline: `gpqi.synth.generate` (about 40 practices in 8 networks
-and 2 sub-ICBs, ten years, an improvement programme in 2 networks) -> `gpqi.ingest.ingest` ->
+and 2 sub-ICBs, ten years, an improvement programme in 2 networks), written as real federations'
+extracts arrive, mixed: practices in turn as CDM, FHIR R4 UK Core, EMIS Web and SystmOne
+(`gpqi.synth.formats`) -> `gpqi.ingest.ingest` (each folder's format detected) ->
 `gpqi.engine.run` over monthly dates on DuckDB, with the worklists for the latest date, plus a
 weekly series for the demo flu campaign (`gpqi.programmes.demo_campaign`). A workspace that
 already has results (e.g. a results-only national programme for load tests) is used as it is.
@@ -12,11 +14,13 @@ Its users, agreements and campaign are in `gpqi.programmes.demo_accounts`.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable
 from pathlib import Path
 
 from gpqi import engine, ingest, synth
 from gpqi.programmes.demo_campaign import build_series
+from gpqi.synth.formats import mixed, rewrite
 from gpqi.workspace import Workspace, init_workspace
 
 DEMO_PRACTICES = 40
@@ -38,7 +42,8 @@ def build_data(root: Path, say: Callable[[str], None]) -> Workspace:
 def build_with_pipeline(ws: Workspace, say: Callable[[str], None]) -> Workspace:
     """Generate the synthetic extract (kept for reuse), ingest it and run every indicator."""
     extract = ws.root / "demo-extract"
-    if not (extract / "manifest.json").exists():
+    written = extract / "formats.json"  # written last: the extract is complete in its formats
+    if not written.exists():
         say(
             f"Generating {DEMO_PRACTICES} synthetic practices, {DEMO_PATIENTS:,} patients, {DEMO_START}..{DEMO_END}"
         )
@@ -52,8 +57,14 @@ def build_with_pipeline(ws: Workspace, say: Callable[[str], None]) -> Workspace:
             sub_icbs=2,
             programme_networks=2,
         )
-        synth.generate(extract, cfg, overwrite=True)
-    say("Ingesting the extract into a snapshot")
+        manifest = synth.generate(extract, cfg, overwrite=True)
+        formats = mixed(manifest["practice_codes"])
+        say(
+            "Writing the practices as their clinical systems export them: CDM, FHIR, EMIS and SystmOne in turn"
+        )
+        rewrite(extract, formats)
+        written.write_text(json.dumps(formats, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    say("Ingesting the extract into a snapshot (each practice in its own format)")
     ingest.ingest(extract, workspace=ws.root)
     say("Running every indicator over monthly reporting dates, with worklists (under a minute on 2 cores)")
     result = engine.run(

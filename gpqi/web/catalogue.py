@@ -28,6 +28,7 @@ def _meta(ind: Indicator) -> IndicatorMeta:
         reference=ind.reference,
         description=getattr(ind, "description", ""),
         season_start=season_start(ind),
+        uses_lead_time=_uses_lead_time(ind),
     )
 
 
@@ -44,6 +45,14 @@ def _load_library() -> dict[str, IndicatorMeta]:
             _metas.clear()
             found = _metas[id(library)] = {i: _meta(e.indicator) for i, e in library.entries.items()}
         return found
+
+
+def _uses_lead_time(ind: object) -> bool:
+    return any(
+        getattr(population, "lead_time_days", None) is not None
+        or getattr(population, "lead_time_hours", None) is not None
+        for population in (getattr(ind, "denominator", None), getattr(ind, "numerator", None))
+    )
 
 
 def catalogue(indicator_ids: list[str] | None = None) -> dict[str, IndicatorMeta]:

@@ -141,6 +141,7 @@ class Conversion:
                 formats[code] = {**previous_formats[code], "status": "carried"}
         formats.update(self.summary())
         report["formats"] = dict(sorted(formats.items()))
+        report["booking_time_unknown"] = _booking_time_unknown(staged, previous, kept, carried)
         report["source"] = str(self.source.resolve())
         manifest["source"]["path"] = str(self.source.resolve())
         for code in [*self.practices, *self.cdm_practices]:
@@ -172,6 +173,30 @@ class Conversion:
                 pq.write_table(traced, path, compression="zstd")
         finally:
             con.close()
+
+
+def _booking_time_unknown(staged: Path, previous: Path | None, kept: set[str], carried: list[str]) -> dict:
+    """Appointments per practice loaded without a booking time (lead-time indicators leave
+    them out; the dashboard says how many and where)."""
+    before = {}
+    if previous is not None and (previous / "report.json").exists():
+        before = json.loads((previous / "report.json").read_text(encoding="utf-8")).get(
+            "booking_time_unknown", {}
+        )
+    out = {code: before[code] for code in carried if before.get(code)}
+    con = duckdb.connect()
+    try:
+        for code in sorted(kept - set(carried)):
+            path = staged / "appointments" / f"{code}.parquet"
+            if path.exists():
+                (n,) = con.execute(
+                    "SELECT count(*) FROM read_parquet(?) WHERE booked_at IS NULL", [str(path)]
+                ).fetchone()
+                if n:
+                    out[code] = n
+    finally:
+        con.close()
+    return dict(sorted(out.items()))
 
 
 def _previous_formats(previous: Path | None) -> dict:

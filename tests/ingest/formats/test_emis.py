@@ -134,6 +134,7 @@ def test_published_layouts_land_in_the_cdm(tmp_path):
         (datetime(2024, 1, 10, 9, 0), "attended", "telephone", None),  # no booking time in EMIS
         (datetime(2024, 1, 11, 10, 30), "did_not_attend", "unknown", None),
     ]
+    assert outcome.report["booking_time_unknown"] == {"P1": 2}  # said on lead-time pages
     report = outcome.report["formats"]["P1"]
     assert report["dropped"] == {
         "Admin_Patient dummy patient": 1,

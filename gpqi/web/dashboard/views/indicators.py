@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 
 from gpqi.access import figures
+from gpqi.access.booking import booking_gaps
 from gpqi.access.focus import Focus, default_focus
 from gpqi.access.scope import Access
 from gpqi.charts.funnel import limit_grid as funnel_limit_grid
@@ -157,6 +158,7 @@ def indicator(request: HttpRequest, c: Ctx, indicator_id: str) -> HttpResponse:
             "no_comparison": no_comparison_reason(s),
             "n_shown": len(s.shown),
             "definition": about,
+            "booking_gaps": booking_gaps(c.access, c.ws) if meta.uses_lead_time else [],
             **choices,
             **league,
         },

@@ -63,6 +63,7 @@ def data_quality(request: HttpRequest) -> HttpResponse:
         )
         for practice, table, n in _report_practices(report):
             q.rows.append({"practice": practice, "table": table, "quarantined": n})
+        _add_formats(page, report)
     run = store_for(ws).run_info()
     ctx["run"] = {k: v for k, v in (run or {}).items() if isinstance(v, (str, int, float))}
     if run and isinstance(run.get("indicators"), (dict, list)):
@@ -82,6 +83,57 @@ def data_quality(request: HttpRequest) -> HttpResponse:
         for ind, ver in items:
             r.rows.append({"id": ind, "version": json.dumps(ver) if isinstance(ver, (dict, list)) else ver})
     return respond(request, "dashboard/data_quality.jinja", page, ctx)
+
+
+def _add_formats(page: Page, report: dict[str, Any]) -> None:
+    """Which format each practice's extract came in, what its adapter could not use, and the
+    appointments without a booking time (left out of lead-time indicators)."""
+    formats = report.get("formats") or {}
+    f = page.add_table(
+        Table(
+            "formats",
+            "Extract format per practice",
+            [
+                Column("practice", "Practice"),
+                Column("format", "Format"),
+                Column("records", "Records read", "int"),
+                Column("skipped", "Not used (skipped)", "int"),
+                Column("dropped", "Deleted or in error", "int"),
+                Column("not_mapped", "Not mapped (quarantined)", "int"),
+                Column("registrations", "Registrations from"),
+            ],
+        )
+    )
+    for code, entry in sorted(formats.items()) if isinstance(formats, dict) else []:
+        if not isinstance(entry, dict):
+            continue
+        f.rows.append(
+            {
+                "practice": code,
+                "format": entry.get("format", ""),
+                "records": sum((entry.get("read") or {}).values()),
+                "skipped": sum((entry.get("skipped") or {}).values()),
+                "dropped": sum((entry.get("dropped") or {}).values()),
+                "not_mapped": sum((entry.get("quarantined") or {}).values()),
+                "registrations": entry.get("registration_from")
+                or ("" if entry.get("format") == "cdm" else "none"),
+            }
+        )
+    b = page.add_table(
+        Table(
+            "booking-time-unknown",
+            "Appointments without a booking time (left out of lead-time indicators)",
+            [
+                Column("practice", "Practice"),
+                Column("format", "Format"),
+                Column("appointments", "Appointments", "int"),
+            ],
+        )
+    )
+    unknown = report.get("booking_time_unknown") or {}
+    for code, n in sorted(unknown.items()) if isinstance(unknown, dict) else []:
+        fmt = formats.get(code, {}).get("format", "") if isinstance(formats.get(code), dict) else ""
+        b.rows.append({"practice": code, "format": fmt, "appointments": int(n)})
 
 
 def _read_json(path) -> dict[str, Any]:  # noqa: ANN001
