@@ -38,6 +38,9 @@ from gpqi.workspace import Workspace
 
 __all__ = [
     "FUNNEL_METHODS",
+    "GOAL_PEERS",
+    "GOAL_TARGET",
+    "MIN_PEERS",
     "TREND_MONTHS",
     "Cohort",
     "FunnelBase",
@@ -51,6 +54,7 @@ __all__ = [
     "default_compare",
     "funnel_base",
     "funnel_limits",
+    "goal_for",
     "group_series",
     "indicator_frame",
     "labels",
@@ -135,12 +139,20 @@ def spc_of(
 # --- peers ---------------------------------------------------------------------------------------
 
 
+MIN_PEERS = 5  # practices with counts large enough to show, below which no peer figures are given
+
+
 @dataclass(frozen=True)
 class PeerSummary:
     median: float | None
     q1: float | None
     q3: float | None
     n: int
+
+    def best_quartile(self, higher_is_better: bool) -> float | None:
+        """The value the best quarter of practices reach or beat: the upper quartile where higher
+        is better, the lower quartile where lower is better."""
+        return self.q3 if higher_is_better else self.q1
 
 
 def peer_summaries(
@@ -162,6 +174,10 @@ def peer_summaries(
         for ind_id, group in frame.groupby("indicator_id"):
             values = group["shown"].to_numpy(dtype="float64")
             values = values[~np.isnan(values)]
+            # Redaction hides the practices with the smallest counts, so where most are hidden the
+            # rest are no fair picture of peers: no peer figures then (pages show "–").
+            if len(values) < max(MIN_PEERS, len(group) / 2):
+                continue
             v = stats.variation(values)
             out[str(ind_id)] = PeerSummary(_f(v["median"]), _f(v["q1"]), _f(v["q3"]), int(len(values)))
         return out
@@ -185,6 +201,9 @@ def patients_to_reach(
 # --- one practice ------------------------------------------------------------------------------
 
 
+GOAL_TARGET, GOAL_PEERS = "target", "best quarter of practices"
+
+
 @dataclass
 class PracticeIndicator:
     meta: IndicatorMeta
@@ -192,10 +211,23 @@ class PracticeIndicator:
     denominator: int | None
     value: float | None
     peers: PeerSummary | None
+    # Opportunity: how many more patients (fewer, where lower is better) would meet the
+    # indicator for the practice to reach its goal (`goal_for`); 0 once the goal is reached.
     opportunity: int | None
     variation: str | None  # Making Data Count variation icon key
     assurance: str | None
     spark: list[dict[str, Any]] = field(default_factory=list)
+    goal: float | None = None
+    goal_kind: str | None = None  # GOAL_TARGET or GOAL_PEERS
+
+
+def goal_for(meta: IndicatorMeta, peers: PeerSummary | None) -> tuple[float | None, str | None]:
+    """What an indicator's opportunity is measured to: its target where one is set, otherwise the
+    best quarter of peers (`PeerSummary.best_quartile`, from disclosed figures)."""
+    if meta.target is not None:
+        return meta.target, GOAL_TARGET
+    best = peers.best_quartile(meta.higher_is_better) if peers else None
+    return (best, GOAL_PEERS) if best is not None else (None, None)
 
 
 def practice_indicators(
@@ -236,8 +268,9 @@ def practice_indicators(
                     tuple(rebase.get(str(ind_id), ())),
                 ).result
                 variation, assurance = result.variation, result.assurance
+            goal, goal_kind = goal_for(meta, peers.get(str(ind_id)))
             opp = patients_to_reach(
-                int(last["numerator"]), int(last["denominator"]), meta.target, meta.higher_is_better
+                int(last["numerator"]), int(last["denominator"]), goal, meta.higher_is_better
             )
             spark = [
                 {"date": d.isoformat(), "value": None if _is_missing(v) else float(v)}
@@ -254,6 +287,8 @@ def practice_indicators(
                     variation=variation,
                     assurance=assurance,
                     spark=spark,
+                    goal=goal,
+                    goal_kind=goal_kind,
                 )
             )
         return out

@@ -8,6 +8,7 @@ draws (the numbers come from gpqi.stats).
 - `caterpillar_chart`: league table of practices with confidence intervals
 - `distribution_chart`: practices at two (or more) dates, sized by list size
 - `trend_chart`: one practice over time against its peers' deciles
+- `position_chart`: a practice against its peers' median and middle half on a few measures
 - `campaign_chart`: a campaign's cumulative uptake by week against its target trajectory
 - `render(spec, "png" | "svg")`: bytes for downloads, reports and email
 """
@@ -16,6 +17,7 @@ from gpqi.charts.campaign import campaign_chart
 from gpqi.charts.caterpillar import caterpillar_chart
 from gpqi.charts.distribution import distribution_chart
 from gpqi.charts.funnel import funnel_chart
+from gpqi.charts.position import position_chart
 from gpqi.charts.render import render
 from gpqi.charts.spc import spc_chart
 from gpqi.charts.trend import trend_chart
@@ -25,6 +27,7 @@ __all__ = [
     "caterpillar_chart",
     "distribution_chart",
     "funnel_chart",
+    "position_chart",
     "render",
     "spc_chart",
     "trend_chart",

@@ -106,3 +106,44 @@ def fmt(value: float | None, value_format: str) -> str:
     if value_format.endswith("f"):
         return f"{value:.{int(value_format[1:-1] or 0)}f}"
     return f"{value:,.0f}"
+
+
+def percent_axis(
+    values: Iterable[float | None], axis: Mapping[str, Any] | None = None, along: str = "y"
+) -> dict[str, Any]:
+    """A percentage axis whose tick labels are never repeated: the format shows as many decimals
+    as the data's range needs (26.5%, 27.0% for a narrow range; 20%, 40% for a wide one) and the
+    ticks are at least one unit of that format apart; labels that would overlap are dropped."""
+    finite = [float(v) for v in values if v is not None and math.isfinite(float(v))]
+    span = (max(finite) - min(finite)) if len(finite) > 1 else 1.0
+    digits = 0
+    while digits < 2 and span * 100 < 6 * 10**-digits:  # fewer than ~6 distinct labels at this precision
+        digits += 1
+    return {
+        **(axis or {}),
+        "format": f".{digits}%",
+        "tickMinStep": 10**-digits / 100,
+        "labelOverlap": True,
+        # as many ticks as fit: one per 45 pixels up a y axis, per 80 along an x axis
+        "tickCount": {"expr": "ceil(height / 45)" if along == "y" else "ceil(width / 80)"},
+    }
+
+
+def time_axis(axis: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """A dated axis for monthly series: as many ticks as fit (about one per 90 pixels; Vega picks
+    months, quarters, years or several years to suit), a year label at each January and a month
+    label elsewhere, labels level and never overlapping."""
+    return {
+        **(axis or {}),
+        "tickCount": {"expr": "ceil(width / 90)"},
+        "labelExpr": "month(datum.value) == 0 ? timeFormat(datum.value, '%Y') : timeFormat(datum.value, '%b')",
+        "labelAngle": 0,
+        "labelOverlap": "greedy",
+        "labelFlush": True,
+        "grid": False,
+    }
+
+
+def legend_columns(min_width: int = 220) -> dict[str, Any]:
+    """Legend entries whole (never cut short), in as many columns as the chart's width holds."""
+    return {"labelLimit": 0, "columns": {"expr": f"max(1, floor(width / {min_width}))"}}

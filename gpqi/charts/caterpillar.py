@@ -11,7 +11,17 @@ from typing import Any
 import pandas as pd
 
 from gpqi.charts import palette as pal
-from gpqi.charts._spec import HIGHLIGHT, base, fmt, frame, highlight_list, is_highlighted, records
+from gpqi.charts._spec import (
+    HIGHLIGHT,
+    base,
+    fmt,
+    frame,
+    highlight_list,
+    is_highlighted,
+    legend_columns,
+    percent_axis,
+    records,
+)
 
 STATUSES = ("Higher than comparator", "Similar to comparator", "Lower than comparator")
 SHAPES = ("triangle-up", "circle", "triangle-down")
@@ -31,7 +41,7 @@ def caterpillar_chart(
     highlight: str | Iterable[str] | None = None,
     higher_is_better: bool | None = True,
     title: str | None = None,
-    x_title: str = "Proportion (95% confidence interval)",
+    x_title: str = "Proportion and 95% interval",
     value_format: str = ".0%",
     width: int | str = 560,
     row_height: int = 16,
@@ -75,7 +85,9 @@ def caterpillar_chart(
         "sort": {"field": "rank", "order": "ascending"},
         "axis": {"labelLimit": 160},
     }
-    x = {"type": "quantitative", "title": x_title, "axis": {"format": value_format}, "scale": {"zero": False}}
+    extent = df["lower"].tolist() + df["upper"].tolist() + ([comparator] if comparator is not None else [])
+    axis = percent_axis(extent, along="x") if value_format.endswith("%") else {"format": value_format}
+    x = {"type": "quantitative", "title": x_title, "axis": axis, "scale": {"zero": False}}
     layers: list[dict[str, Any]] = [
         {
             "data": {"values": rows},
@@ -111,6 +123,7 @@ def caterpillar_chart(
                     "type": "nominal",
                     "title": "Against comparator",
                     "scale": {"domain": list(STATUSES), "range": _colours(higher_is_better)},
+                    "legend": legend_columns(200),
                 },
                 "shape": {
                     "field": "status",

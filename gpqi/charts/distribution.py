@@ -14,7 +14,16 @@ import numpy as np
 import pandas as pd
 
 from gpqi.charts import palette as pal
-from gpqi.charts._spec import HIGHLIGHT, base, fmt, frame, highlight_list, is_highlighted, records
+from gpqi.charts._spec import (
+    HIGHLIGHT,
+    base,
+    fmt,
+    frame,
+    highlight_list,
+    is_highlighted,
+    percent_axis,
+    records,
+)
 
 
 def jitter(label: str) -> float:
@@ -75,13 +84,12 @@ def distribution_chart(
         "sort": periods,
         "axis": {"labelFontSize": 13, "labelFontWeight": "bold"},
     }
-    x = {
-        "field": "value",
-        "type": "quantitative",
-        "title": x_title,
-        "axis": {"format": value_format},
-        "scale": {"zero": False},
-    }
+    axis = (
+        percent_axis(df["value"].tolist(), along="x")
+        if value_format.endswith("%")
+        else {"format": value_format}
+    )
+    x = {"field": "value", "type": "quantitative", "title": x_title, "axis": axis, "scale": {"zero": False}}
     rows = records(df, ["label", "period", "value", "size", "offset"])
     return base(
         description,

@@ -12,15 +12,28 @@ import numpy as np
 import pandas as pd
 
 from gpqi.charts import palette as pal
-from gpqi.charts._spec import HIGHLIGHT, base, fmt, frame, highlight_list, is_highlighted, records
+from gpqi.charts._spec import (
+    HIGHLIGHT,
+    base,
+    fmt,
+    frame,
+    highlight_list,
+    is_highlighted,
+    legend_columns,
+    percent_axis,
+    records,
+)
 from gpqi.stats import funnel_limits
 
 STATUSES = ("Above 99.8% limit", "Above 95% limit", "Within limits", "Below 95% limit", "Below 99.8% limit")
+# Beyond 99.8%: a filled triangle; beyond 95% only: the same triangle hollow (a thick coloured
+# outline, white inside); within: a small grey circle. Direction by the triangle, meaning by
+# colour, certainty by fill: no two statuses look alike, in colour or in grey.
 SHAPES = ("triangle-up", "triangle-up", "circle", "triangle-down", "triangle-down")
 
 
 def status_colours(higher_is_better: bool | None) -> list[str]:
-    """Colours for STATUSES: better than expected blue, worse orange, neutral purple (MDC)."""
+    """Outline colours for STATUSES: better than expected blue, worse orange, neutral purple (MDC)."""
     if higher_is_better is None:
         high = low = pal.MDC_NEUTRAL
     else:
@@ -29,7 +42,13 @@ def status_colours(higher_is_better: bool | None) -> list[str]:
             if higher_is_better
             else (pal.MDC_CONCERN, pal.MDC_IMPROVEMENT)
         )
-    return [high, high, "#ffffff", low, low]
+    return [high, high, pal.NHS_GREY_1, low, low]
+
+
+def status_fills(higher_is_better: bool | None) -> list[str]:
+    """Fills for STATUSES: solid beyond 99.8%, white (hollow) beyond 95% only, pale grey within."""
+    outline = status_colours(higher_is_better)
+    return [outline[0], "#ffffff", pal.NHS_GREY_4, "#ffffff", outline[4]]
 
 
 def _status(row: Mapping[str, Any]) -> str:
@@ -106,20 +125,36 @@ def funnel_chart(
             r = hit.iloc[0]
             description += f" {label}: {fmt(float(r['proportion']), value_format)} of {int(r['denominator'])}, {r['status'].lower()}."
 
-    point_fields = ["label", "denominator", "proportion", "status"]
+    point_fields = ["label", "denominator", "proportion", "status", "side"]
     tooltip = [
         {"field": "label", "title": "Practice"},
         {"field": "proportion", "title": y_title, "format": value_format, "type": "quantitative"},
         {"field": "denominator", "title": "Denominator", "format": ",d", "type": "quantitative"},
         {"field": "status", "title": "Funnel"},
     ]
+    extent = df["proportion"].tolist() + [target]
     y_axis = {
         "field": "proportion",
         "type": "quantitative",
         "title": y_title,
-        "axis": {"format": value_format},
+        "axis": percent_axis(extent) if value_format.endswith("%") else {"format": value_format},
     }
-    x_axis = {"field": "denominator", "type": "quantitative", "title": x_title, "scale": {"zero": True}}
+    x_axis = {
+        "field": "denominator",
+        "type": "quantitative",
+        "title": x_title,
+        "scale": {"zero": True},
+        "axis": {
+            "format": ",d",
+            "tickMinStep": 1,
+            "labelOverlap": True,
+            "tickCount": {"expr": "ceil(width / 80)"},
+        },
+    }
+    # A highlighted practice's name sits beside its point on the side with room: right of points
+    # in the left 60% of the axis, left of the others, so it is never cut at the chart's edge.
+    x_max = float(max([*df["denominator"].astype("float64").tolist(), 1.0]))
+    df["side"] = ["left" if float(d) > 0.6 * x_max * 1.1 else "right" for d in df["denominator"]]
     return base(
         description,
         title,
@@ -140,6 +175,8 @@ def funnel_chart(
                         "type": "nominal",
                         "title": "Control limits",
                         "scale": {"domain": ["95% limits", "99.8% limits"], "range": [[6, 4], [1, 0]]},
+                        # above the chart, so the point legend below has the chart's full width
+                        "legend": {"orient": "top", "direction": "horizontal"},
                     },
                     "color": {"value": pal.NHS_GREY_1},
                 },
@@ -151,11 +188,18 @@ def funnel_chart(
             },
             {
                 "data": {"values": records(df, point_fields)},
-                "mark": {"type": "point", "filled": True, "stroke": pal.OUTLINE, "opacity": 1},
+                "mark": {"type": "point", "filled": True, "opacity": 1},
                 "encoding": {
                     "x": x_axis,
                     "y": y_axis,
-                    "color": {
+                    "fill": {
+                        "field": "status",
+                        "type": "nominal",
+                        "title": "Funnel",
+                        "scale": {"domain": list(STATUSES), "range": status_fills(higher_is_better)},
+                        "legend": legend_columns(170),
+                    },
+                    "stroke": {
                         "field": "status",
                         "type": "nominal",
                         "title": "Funnel",
@@ -164,30 +208,34 @@ def funnel_chart(
                     "shape": {
                         "field": "status",
                         "type": "nominal",
+                        "title": "Funnel",
                         "scale": {"domain": list(STATUSES), "range": list(SHAPES)},
                     },
-                    "size": {"condition": {"test": is_highlighted(), "value": 260}, "value": 60},
-                    "strokeWidth": {"condition": {"test": is_highlighted(), "value": 3}, "value": 0.75},
+                    "size": {"condition": {"test": is_highlighted(), "value": 260}, "value": 70},
+                    "strokeWidth": {"condition": {"test": is_highlighted(), "value": 3.5}, "value": 2},
                     "tooltip": tooltip,
                 },
             },
-            {
-                "data": {"values": records(df, point_fields)},
-                "transform": [{"filter": is_highlighted()}],
-                "mark": {
-                    "type": "text",
-                    "align": "left",
-                    "dx": 10,
-                    "dy": -10,
-                    "fontWeight": "bold",
-                    "fontSize": 13,
-                },
-                "encoding": {
-                    "x": x_axis,
-                    "y": y_axis,
-                    "text": {"field": "label"},
-                    "color": {"value": pal.NHS_BLACK},
-                },
-            },
+            *[
+                {
+                    "data": {"values": records(df, point_fields)},
+                    "transform": [{"filter": f"{is_highlighted()} && datum.side == '{side}'"}],
+                    "mark": {
+                        "type": "text",
+                        "align": "left" if side == "right" else "right",
+                        "dx": 12 if side == "right" else -12,
+                        "dy": -10,
+                        "fontWeight": "bold",
+                        "fontSize": 13,
+                    },
+                    "encoding": {
+                        "x": x_axis,
+                        "y": y_axis,
+                        "text": {"field": "label"},
+                        "color": {"value": pal.NHS_BLACK},
+                    },
+                }
+                for side in ("right", "left")
+            ],
         ],
     )

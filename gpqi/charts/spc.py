@@ -11,13 +11,14 @@ assurance, and a caption) so the PNG for a report carries them too; their names
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 import pandas as pd
 
 from gpqi.charts import palette as pal
-from gpqi.charts._spec import base, fmt, frame, records
+from gpqi.charts._spec import base, fmt, frame, legend_columns, percent_axis, records, time_axis
 from gpqi.stats import SpcResult, variation_icon
 
 VARIATION_ICONS: dict[str, tuple[str, str, str]] = {  # icon -> (colour, letter, caption)
@@ -35,12 +36,20 @@ ASSURANCE_ICONS: dict[str, tuple[str, str, str]] = {
     "inconsistent": (pal.MDC_COMMON, "?", "Hit and miss target"),
 }
 ICON_SPACING = 150  # pixels between icon centres: room for the captions
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+
+
+def _is_dated(values: pd.Series) -> bool:
+    """Dates, datetimes or ISO date strings ("2026-03-31"): drawn on a time axis."""
+    sample = values.dropna()
+    if pd.api.types.is_datetime64_any_dtype(values) or (len(sample) and hasattr(sample.iloc[0], "isoformat")):
+        return True
+    return bool(len(sample)) and all(isinstance(v, str) and ISO_DATE.match(v) for v in sample.head(5))
 
 
 def _x_encoding(df: pd.DataFrame, x: str, title: str | None) -> dict[str, Any]:
-    sample = df[x].dropna()
-    if pd.api.types.is_datetime64_any_dtype(df[x]) or (len(sample) and hasattr(sample.iloc[0], "isoformat")):
-        return {"field": x, "type": "temporal", "title": title, "axis": {"format": "%b %Y", "labelAngle": 0}}
+    if _is_dated(df[x]):
+        return {"field": x, "type": "temporal", "title": title, "axis": time_axis()}
     if pd.api.types.is_numeric_dtype(df[x]):
         return {"field": x, "type": "quantitative", "title": title}
     return {"field": x, "type": "ordinal", "title": title, "sort": None}
@@ -128,10 +137,13 @@ def spc_chart(
     df["type"] = df["point_type"].map(pal.POINT_TYPE_LABELS)
     order = [t for t in pal.POINT_TYPE_LABELS if t in set(df["point_type"].dropna())] or ["common_cause"]
     x_enc = _x_encoding(df, x, x_title)
+    extent = [v for c in ("value", "lpl", "upl") for v in df[c].tolist()] + (
+        [target] if target is not None else []
+    )
     y_enc = {
         "type": "quantitative",
         "title": y_title,
-        "axis": {"format": value_format},
+        "axis": percent_axis(extent) if value_format.endswith("%") else {"format": value_format},
         "scale": {"zero": False},
     }
 
@@ -214,6 +226,7 @@ def spc_chart(
                     "field": "type",
                     "type": "nominal",
                     "title": "Variation",
+                    "legend": legend_columns(),
                     "scale": {
                         "domain": [pal.POINT_TYPE_LABELS[t] for t in order],
                         "range": [pal.POINT_TYPE_COLOURS[t] for t in order],

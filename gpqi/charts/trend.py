@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 
 from gpqi.charts import palette as pal
-from gpqi.charts._spec import base, fmt, frame, records
+from gpqi.charts._spec import base, fmt, frame, legend_columns, percent_axis, records, time_axis
 
 
 def trend_chart(
@@ -49,8 +49,12 @@ def trend_chart(
         if len(med):
             description += f" against a peer median of {fmt(float(med.iloc[0]), value_format)}"
     description += "."
-    x = {"field": "date", "type": "temporal", "title": None, "axis": {"format": "%b %Y", "labelAngle": 0}}
-    y_axis = {"title": y_title, "format": value_format}
+    x = {"field": "date", "type": "temporal", "title": None, "axis": time_axis()}
+    extent = own["value"].tolist() + dec["value"].tolist()
+    y_axis = {
+        "title": y_title,
+        **(percent_axis(extent) if value_format.endswith("%") else {"format": value_format}),
+    }
     legend_scale = {
         "domain": ["Peer deciles", "Peer median", label],
         "range": [pal.NHS_BLUE, pal.NHS_DARK_BLUE, pal.NHS_RED],
@@ -83,7 +87,7 @@ def trend_chart(
                         "type": "nominal",
                         "title": None,
                         "scale": legend_scale,
-                        "legend": {"symbolType": "stroke", "symbolStrokeWidth": 3},
+                        "legend": {"symbolType": "stroke", "symbolStrokeWidth": 3, **legend_columns(180)},
                     },
                     "strokeDash": {
                         "field": "line",

@@ -34,9 +34,14 @@ def demo(
     for login in logins:
         table.add_row(login.username, login.role, login.scope)
     console.print(table)
+    if no_serve:
+        console.print(
+            f"The demo is built. Serve it with [bold]gpqi serve --workspace {workspace} --port {port}[/], "
+            f"then open http://127.0.0.1:{port}/ and log in with one of the usernames above."
+        )
+        return
     console.print(f"Open [bold]http://127.0.0.1:{port}/[/] and log in with one of the usernames above.")
-    if not no_serve:
-        run_server("127.0.0.1", port, 8)
+    run_server("127.0.0.1", port, 8)
 
 
 def bench_command(

@@ -12,6 +12,10 @@ from django.urls import reverse
 from jinja2 import ChainableUndefined, ChoiceLoader, Environment, PackageLoader
 from markupsafe import Markup
 
+from gpqi.web.explanations import Explanation, explanation
+from gpqi.web.ws import workspace
+from gpqi.workspace import DisclosureSection, WorkspaceError
+
 
 def _url(name: str, *args: Any, **kwargs: Any) -> str:
     return reverse(name, args=args or None, kwargs=kwargs or None)
@@ -44,6 +48,14 @@ def _download_url(request: Any, name: str, fmt: str) -> str:
     return f"{request.path}?{query.urlencode()}"
 
 
+def _explanation(key: str) -> Explanation:
+    try:
+        cfg = workspace().config.disclosure
+    except WorkspaceError:  # a page drawn before there is a workspace: the default thresholds
+        cfg = DisclosureSection()
+    return explanation(key, cfg.round_to, cfg.redact_at_or_below)
+
+
 def environment(**options: Any) -> Environment:
     base_loader = options.pop("loader", None)
     loaders = [base_loader] if base_loader else []
@@ -52,6 +64,12 @@ def environment(**options: Any) -> Environment:
     options.setdefault("autoescape", True)
     env = Environment(**options)
     env.loader = ChoiceLoader(loaders) if len(loaders) > 1 else loaders[0]
-    env.globals.update(static=static, url=_url, json_script=_json_script, download_url=_download_url)
+    env.globals.update(
+        static=static,
+        url=_url,
+        json_script=_json_script,
+        download_url=_download_url,
+        explanation=_explanation,
+    )
     env.filters.update(pct=_pct, num=_num)
     return env

@@ -11,6 +11,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from tests.web.conftest import ROLES
+from tests.web.downloads import csv_records
 from tests.web.text import mentions
 
 # Django's admin is covered by test_admin_is_staff_only; logout would end the walk (POST only anyway)
@@ -137,15 +138,8 @@ def test_own_practice_always_named_and_peers_pseudonymised(login, programme):
 
 def test_peer_counts_are_disclosed(login, programme):
     """Counts of other practices are multiples of 5 above 7; the own practice's are exact."""
-    import csv
-    import io
-
     client = login("clinician")
-    rows = list(
-        csv.DictReader(
-            io.StringIO(client.get("/indicators/dna-all/?download=league-table&format=csv").content.decode())
-        )
-    )
+    rows = csv_records(client.get("/indicators/dna-all/?download=league-table&format=csv").content)
     own_name = (
         __import__("gpqi.web.governance.models", fromlist=["Practice"])
         .Practice.objects.get(code=programme.own)

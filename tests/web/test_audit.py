@@ -4,9 +4,7 @@ audited), and who may see it."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 
 import pytest
 from django.db import DatabaseError, connection, transaction
@@ -16,6 +14,7 @@ from gpqi.web.audit import dbguard
 from gpqi.web.audit.models import AppendOnlyError, AuditRecord
 from tests.web.directcare import *  # noqa: F403  (fixtures dc, as_user)
 from tests.web.directcare import response_text
+from tests.web.downloads import csv_records
 
 
 def _record(**kw) -> AuditRecord:  # noqa: ANN003
@@ -111,7 +110,7 @@ def _seed(as_user) -> None:  # noqa: ANN001
 
 
 def _rows(response) -> list[dict[str, str]]:  # noqa: ANN001
-    return list(csv.DictReader(io.StringIO(response.content.decode())))
+    return csv_records(response.content)
 
 
 @pytest.mark.parametrize(

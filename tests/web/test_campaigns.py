@@ -5,9 +5,7 @@ agreements), its downloads, the tip form, the home panel, the trajectory rule, a
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
 
 import numpy as np
@@ -15,13 +13,14 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from tests.web import campaign_data as cd
+from tests.web.downloads import csv_records
 from tests.web.text import mentions
 
 
 def _csv(client, url: str, name: str) -> list[dict[str, str]]:
     response = client.get(f"{url}?download={name}&format=csv")
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
-    return list(csv.DictReader(io.StringIO(response.content.decode())))
+    return csv_records(response.content)
 
 
 def _url(campaign) -> str:  # noqa: ANN001

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import io
+
 import duckdb
 import pytest
 from django.urls import reverse
+from openpyxl import load_workbook
 
 from tests.web.conftest import ROLES
+from tests.web.downloads import csv_about, csv_records
 
 
 @pytest.mark.parametrize("username", ROLES)
@@ -65,14 +69,42 @@ def test_data_quality_only_for_central_roles(login):
     assert login("clinician").get(reverse("dashboard:data_quality")).status_code == 404
 
 
-@pytest.mark.parametrize("fmt,magic", [("csv", b"Rank,Practice,"), ("xlsx", b"PK")])
-def test_table_downloads(login, programme, fmt, magic):
+def test_table_downloads_say_what_they_hold(login, programme):
+    """A download is named after the indicator, the table and the reporting date, and starts with
+    its title, date, scope, disclosure note and source (XLSX: on an "About" sheet)."""
+
     client = login("clinician")
-    url = reverse("dashboard:indicator", args=["hyp-bp-79"]) + f"?download=league-table&format={fmt}"
-    response = client.get(url)
+    url = reverse("dashboard:indicator", args=["hyp-bp-79"]) + "?download=league-table&format="
+    response = client.get(url + "csv")
     assert response.status_code == 200
-    assert response.content.startswith(magic)
-    assert "attachment" in response["Content-Disposition"]
+    assert response["Content-Disposition"] == 'attachment; filename="hyp-bp-79_league_2025-12-31.csv"'
+    about = csv_about(response.content)
+    assert about["Reporting date"] == "2025-12-31"
+    assert about["Title"].startswith("Hypertension") and "highest first" in about["Title"]
+    assert about["Scope"] == "10 practices with a data-sharing agreement in force in Test programme"
+    assert "rounded to the nearest 5" in about["Disclosure"] and "7 or fewer" in about["Disclosure"]
+    assert about["Source"].startswith("gpqi, Test programme")
+    assert list(csv_records(response.content)[0])[:3] == ["Practice", "Rank", "Value"]
+    xlsx = client.get(url + "xlsx")
+    assert xlsx["Content-Disposition"] == 'attachment; filename="hyp-bp-79_league_2025-12-31.xlsx"'
+    wb = load_workbook(io.BytesIO(xlsx.content), read_only=True)
+    assert wb.sheetnames == ["league", "About"]
+    assert next(wb["league"].iter_rows(values_only=True))[:2] == ("Practice", "Rank")
+    sheet = {r[0]: r[1] for r in wb["About"].iter_rows(values_only=True)}
+    assert sheet == about
+
+
+def test_practice_downloads_are_named_for_the_practice(login, programme):
+    client = login("clinician")
+    response = client.get(f"/practices/{programme.own}/?download=overview-cardiovascular&format=csv")
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="{programme.own}_overview-cardiovascular_2025-12-31.csv"'
+    )
+    about = csv_about(response.content)
+    assert about["Scope"].startswith(programme.own) is False and f"({programme.own})" in about["Scope"]
+    assert "own counts are exact" in about["Disclosure"]
+    analyst = login("analyst").get("/indicators/hyp-bp-79/?download=league-table&format=csv")
+    assert "not rounded" in csv_about(analyst.content)["Disclosure"]
 
 
 @pytest.mark.parametrize("fmt,magic", [("png", b"\x89PNG"), ("svg", b"<svg")])
@@ -81,7 +113,11 @@ def test_chart_downloads(login, fmt, magic):
     url = reverse("dashboard:indicator", args=["hyp-bp-79"]) + f"?download=funnel&format={fmt}"
     response = client.get(url)
     assert response.status_code == 200
+    assert response["Content-Disposition"] == f'attachment; filename="hyp-bp-79_funnel_2025-12-31.{fmt}"'
     assert response.content.lstrip()[: len(magic)] == magic
+    if fmt == "svg":  # the title and the source line are drawn on the chart
+        text = response.content.decode()
+        assert "Funnel plot at December 2025" in text and "Test programme" in text
 
 
 def test_network_page_sums_visible_practices(login, programme):
@@ -90,8 +126,7 @@ def test_network_page_sums_visible_practices(login, programme):
     client = login("networklead")
     response = client.get(reverse("dashboard:networks") + "?indicator=hyp-bp-79&download=networks&format=csv")
     assert response.status_code == 200
-    rows = [line.split(",") for line in response.content.decode().splitlines()]
-    header, body = rows[0], {r[0]: r for r in rows[1:]}
+    body = {r["Code"]: r for r in csv_records(response.content)}
     members = list(Practice.objects.filter(network__code=programme.network).values_list("code", flat=True))
     visible = [m for m in members if m not in (programme.suspended, programme.no_agreement)]
     path = programme.root / "results" / "results.parquet"
@@ -101,8 +136,8 @@ def test_network_page_sums_visible_practices(login, programme):
         [str(path), str(path), visible],
     ).fetchone()
     row = body[programme.network]
-    assert int(row[header.index("Numerator")]) == num
-    assert int(row[header.index("Denominator")]) == den
+    assert int(row["Numerator"]) == num
+    assert int(row["Denominator"]) == den
 
 
 def test_indicator_charts_come_from_the_shared_builders(login, programme):

@@ -5,8 +5,6 @@ its downloads hold every row."""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 
@@ -16,6 +14,7 @@ import pytest
 from django.urls import reverse
 
 from gpqi.stats import disclose
+from tests.web.downloads import csv_records
 
 INDICATOR = "hyp-bp-79"
 
@@ -34,7 +33,7 @@ def _league(client, query: str = "") -> dict[str, dict[str, str]]:  # noqa: ANN0
     url = reverse("dashboard:indicator", args=[INDICATOR]) + f"?download=league-table&format=csv{query}"
     response = client.get(url)
     assert response.status_code == 200
-    return {r["Practice"]: r for r in csv.DictReader(io.StringIO(response.content.decode()))}
+    return {r["Practice"]: r for r in csv_records(response.content)}
 
 
 def _spec(content: bytes, name: str) -> dict:
@@ -136,7 +135,7 @@ def test_networks_page_own_network_raw_others_disclosed(login, programme):
         response = login(username).get(
             reverse("dashboard:networks") + f"?indicator={INDICATOR}&download=networks&format=csv"
         )
-        rows = {r["Network"]: r for r in csv.DictReader(io.StringIO(response.content.decode()))}
+        rows = {r["Code"]: r for r in csv_records(response.content)}
         assert set(rows) == set(sums)
         for net, (num, den) in sums.items():
             own = username == "analyst" or net == programme.network

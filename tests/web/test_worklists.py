@@ -4,21 +4,20 @@ results), no-store caching, and the audit record written before the data is sent
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 
 import pyarrow.parquet as pq
 import pytest
 
 from tests.web.directcare import *  # noqa: F403  (fixtures dc, as_user)
 from tests.web.directcare import response_text
+from tests.web.downloads import csv_records
 
 WL = "/worklists/P1/dm-bp/"
 
 
 def _csv(response) -> list[dict[str, str]]:  # noqa: ANN001
-    return list(csv.DictReader(io.StringIO(response.content.decode())))
+    return csv_records(response.content)
 
 
 def test_home_redirects_to_own_practice_and_index_counts(as_user, dc):

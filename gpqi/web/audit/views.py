@@ -17,8 +17,12 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
+from gpqi.web import downloads
+from gpqi.web.accounts.models import Role
 from gpqi.web.audit import record
 from gpqi.web.audit.models import AUDIT_ROLES, AuditRecord
+from gpqi.web.catalogue import catalogue
+from gpqi.web.governance.models import Practice
 from gpqi.web.permissions import access_for
 from gpqi.web.tables import Column, Table, to_csv, to_xlsx
 
@@ -66,11 +70,22 @@ def search_queryset(data: dict[str, Any]) -> QuerySet[AuditRecord]:
 
 def _table(records: list[AuditRecord]) -> Table:
     tz = timezone.get_current_timezone()
+    roles = dict(Role.choices)
+    titles = {
+        m.id: m.title for m in catalogue(sorted({r.indicator_id for r in records if r.indicator_id})).values()
+    }
+    practices = dict(
+        Practice.objects.filter(code__in={r.practice_code for r in records if r.practice_code}).values_list(
+            "code", "name"
+        )
+    )
     rows = [
         {
             "timestamp": r.timestamp.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S"),
             "username": r.username,
-            "role": r.role,
+            "role": roles.get(r.role, r.role),
+            "practice": practices.get(r.practice_code, r.practice_code),
+            "indicator": titles.get(r.indicator_id, r.indicator_id),
             "action": r.get_action_display(),
             "subject": r.get_subject_display(),
             "format": r.format.upper(),
@@ -93,17 +108,26 @@ def _table(records: list[AuditRecord]) -> Table:
             Column("role", "Role"),
             Column("action", "Action"),
             Column("subject", "What"),
-            Column("format", "Format"),
-            Column("practice_code", "Practice"),
-            Column("indicator_id", "Indicator"),
+            Column("practice", "Practice"),
+            Column("indicator", "Indicator"),
             Column("patient_count", "Patients", "int"),
-            Column("record_count", "Audit records", "int"),
-            Column("filters", "Filters"),
-            Column("path", "Path"),
-            Column("client_ip", "Client IP"),
+            Column("format", "Format", detail=True),
+            Column("practice_code", "Practice code", detail=True),
+            Column("indicator_id", "Indicator id", detail=True),
+            Column("record_count", "Audit records", "int", detail=True),
+            Column("filters", "Filters", detail=True),
+            Column("path", "Path", detail=True),
+            Column("client_ip", "Client IP", detail=True),
         ],
         rows,
         display_limit=PAGE_SIZE,
+        about=downloads.About(
+            "Audit log of patient-level data: views and downloads, newest first",
+            timezone.localdate(),
+            "Every matching audit record",
+            "Holds who saw which practice's patient-level data: for the information governance lead only.",
+            "gpqi audit log",
+        ),
     )
 
 

@@ -22,13 +22,11 @@ import pandas as pd
 
 from gpqi import charts
 from gpqi.access.figures import SeriesSpc
-from gpqi.charts import palette as pal
 from gpqi.web.catalogue import IndicatorMeta
 
 POINTS_LIMIT = 600  # practices drawn one point each; more are aggregated (see the docstring)
 FUNNEL_BINS = 16  # bins per axis (log denominator x value) for each funnel status
 DISTRIBUTION_GROUPS = 60  # equal-count groups of practices per date in the distribution strip
-_PCT = {"format": ".0%"}
 
 
 def render(spec: dict[str, Any], fmt: str) -> bytes:
@@ -292,60 +290,38 @@ def spc(series: SeriesSpc, meta: IndicatorMeta, label: str) -> dict[str, Any]:
     )
 
 
-def trend(own: pd.DataFrame, deciles: pd.DataFrame, label: str, meta: IndicatorMeta) -> dict[str, Any]:
+def trend(
+    own: pd.DataFrame, deciles: pd.DataFrame, label: str, meta: IndicatorMeta, y_title: str = "Value"
+) -> dict[str, Any]:
     """`own`: date, value for the focus; `deciles`: date, percentile, value of its peers."""
     return _container(
         charts.trend_chart(
-            own, deciles, label=label, peer_group="practices with an agreement", title=None, y_title="Value"
+            own, deciles, label=label, peer_group="practices with an agreement", title=None, y_title=y_title
         )
     )
 
 
-def operational(rows: list[dict[str, Any]], practice_label: str) -> dict[str, Any]:
-    """The practice's did-not-attend rates against the peer median and interquartile range (no
-    shared builder draws this; it uses the shared palette and frame)."""
-    data = [{**r, "practice_label": practice_label} for r in rows]
-    y = {"field": "measure", "type": "nominal", "title": None}
-    return _container(
-        {
-            "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
-            "description": (
-                f"Did-not-attend rates for {practice_label} (diamonds) against the peer median (ticks) and "
-                "interquartile range (bars)."
-            ),
-            "width": "container",
-            "height": {"step": 28},
-            "background": "white",
-            "config": {"font": pal.FONT, "axis": {"labelFontSize": 12, "titleFontSize": 13}},
-            "data": {"values": data},
-            "layer": [
-                {
-                    "mark": {"type": "rule", "color": pal.NHS_GREY_3, "strokeWidth": 6},
-                    "encoding": {
-                        "y": y,
-                        "x": {"field": "q1", "type": "quantitative", "axis": _PCT, "title": "Rate"},
-                        "x2": {"field": "q3"},
-                    },
-                },
-                {
-                    "mark": {"type": "tick", "color": pal.NHS_BLACK, "thickness": 2},
-                    "encoding": {"y": y, "x": {"field": "median", "type": "quantitative"}},
-                },
-                {
-                    "mark": {
-                        "type": "point",
-                        "shape": "diamond",
-                        "filled": True,
-                        "color": pal.NHS_DARK_BLUE,
-                        "stroke": pal.OUTLINE,
-                        "size": 120,
-                    },
-                    "encoding": {
-                        "y": y,
-                        "x": {"field": "practice", "type": "quantitative"},
-                        "tooltip": [{"field": "measure"}, {"field": "practice", "format": ".1%"}],
-                    },
-                },
-            ],
-        }
-    )
+def position_row(
+    meta: IndicatorMeta,
+    value: float | None,
+    peers: Any,
+    goal: float | None = None,
+    measure: str | None = None,
+) -> dict[str, Any]:
+    """One row of a position chart: an indicator's value for the practice against its peers
+    (`gpqi.access.figures.PeerSummary`: figures from disclosed counts)."""
+    return {
+        "key": meta.id,
+        "measure": measure or meta.title,
+        "practice": value,
+        "median": peers.median if peers else None,
+        "q1": peers.q1 if peers else None,
+        "q3": peers.q3 if peers else None,
+        "goal": goal,
+    }
+
+
+def position(rows: list[dict[str, Any]], practice_label: str, value_title: str = "Value") -> dict[str, Any]:
+    """The practice against the peers' median and middle half, one row per measure in the given
+    order (`gpqi.charts.position_chart`)."""
+    return _container(charts.position_chart(rows, label=practice_label, value_title=value_title))

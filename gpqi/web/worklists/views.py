@@ -19,6 +19,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
+from gpqi.web import downloads
 from gpqi.web.audit import record
 from gpqi.web.audit.models import AuditRecord
 from gpqi.web.catalogue import catalogue
@@ -153,6 +154,15 @@ def practice(request: HttpRequest, code: str) -> HttpResponse:
         ],
         rows,
     )
+    ws = workspace()
+    table.file_parts = [code]
+    table.about = downloads.About(
+        table.caption,
+        reporting,
+        f"{access.label(code)} ({code}): its own patients due action",
+        downloads.PATIENT_LEVEL_NOTE.replace(" This download is recorded in the audit log.", ""),
+        downloads.source(ws),
+    )
     download = request.GET.get("download")
     if download:
         fmt = request.GET.get("format", "csv")
@@ -207,6 +217,15 @@ def worklist(request: HttpRequest, code: str, indicator_id: str) -> HttpResponse
         COLUMNS,
         rows,
         display_limit=PAGE_SIZE,
+    )
+    table.file_parts, table.file_label = [code, "worklist"], indicator_id
+    table.about = downloads.About(
+        table.caption,
+        day,
+        f"{access.label(code)} ({code}): its own patients due action on this indicator"
+        + (f"; filters: {f.describe()}" if f.describe() else "; no filters"),
+        downloads.PATIENT_LEVEL_NOTE,
+        downloads.source(workspace(), meta.reference),
     )
     audit = {
         "subject": AuditRecord.WORKLIST,

@@ -11,8 +11,11 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from gpqi.access import figures
 from gpqi.access.results import NoResults, ResultsStore, store_for
+from gpqi.web import downloads
 from gpqi.web.catalogue import IndicatorMeta, catalogue
+from gpqi.web.governance.models import Network
 from gpqi.web.page import Page
 from gpqi.web.permissions import Access, access_for
 from gpqi.web.ws import workspace
@@ -70,6 +73,30 @@ def with_results(view):  # noqa: ANN001, ANN201
     return wrapped
 
 
+def page_about(
+    c: Ctx, scope: str, reference: str | None = None, date: dt.date | None = None
+) -> downloads.About:
+    """What this page's downloads say about themselves (their title is each table's caption)."""
+    a = c.access
+    raw = figures.sees_all_raw(a)
+    own = [] if raw else [a.label(p) for p in a.own_shared()]
+    return downloads.About(
+        title="",
+        reporting_date=date or c.date,
+        scope=scope,
+        disclosure=downloads.disclosure_note(c.ws, raw, own),
+        source=downloads.source(c.ws, reference),
+    )
+
+
+def shared_scope(c: Ctx) -> str:
+    """The practices a comparison covers, in words."""
+    return (
+        f"{len(c.access.shared):,} practices with a data-sharing agreement in force in "
+        f"{c.ws.config.workspace.name}"
+    )
+
+
 def parse_date(value: str | None, dates: list[dt.date], default: dt.date) -> dt.date:
     if not value:
         return default
@@ -105,3 +132,22 @@ def indicator_param(request: HttpRequest, c: Ctx) -> IndicatorMeta:
     if ind not in c.catalogue:
         raise Http404("No such indicator")
     return c.catalogue[ind]
+
+
+def network_names() -> dict[str, str]:
+    """Each network's name by code (from the snapshot, via the app database)."""
+    return dict(Network.objects.values_list("code", "name"))
+
+
+def network_label(code: str, names: dict[str, str] | None = None) -> str:
+    name = (names if names is not None else network_names()).get(code)
+    return f"{name} ({code})" if name and name != code else f"Network {code}"
+
+
+def opportunity_cells(r: figures.PracticeIndicator) -> dict[str, Any]:
+    """A practice indicator's opportunity and what it is measured to (see figures.goal_for)."""
+    goal_text = None
+    if r.goal is not None:
+        lead = "Target" if r.goal_kind == figures.GOAL_TARGET else "Best quarter"
+        goal_text = f"{lead} {r.goal * 100:.1f}%"
+    return {"opportunity": r.opportunity, "goal": r.goal, "goal_text": goal_text}

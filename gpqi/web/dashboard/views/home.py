@@ -10,10 +10,22 @@ from django.urls import reverse
 
 from gpqi.access import figures
 from gpqi.web.accounts.models import Role
-from gpqi.web.dashboard.views.common import Ctx, mdc_label, with_results
+from gpqi.web.dashboard import charts as page_charts
+from gpqi.web.dashboard.views.common import (
+    Ctx,
+    mdc_label,
+    network_label,
+    network_names,
+    opportunity_cells,
+    page_about,
+    shared_scope,
+    with_results,
+)
 from gpqi.web.governance import improvement
 from gpqi.web.page import Page, respond
 from gpqi.web.tables import Column, Table
+
+POSITION_ROWS = 8  # indicators in the home page's position-against-peers chart
 
 
 @with_results
@@ -44,27 +56,45 @@ def home(request: HttpRequest, c: Ctx) -> HttpResponse:
             key = lambda r: (-(r.opportunity or 0), r.meta.title)  # noqa: E731
             ctx["practice"] = a.practices[code]
             ctx["lead_kind"] = "operational and campaign" if a.role == Role.PRACTICE_MANAGER else "clinical"
+            first, rest = sorted(first, key=key), sorted(rest, key=key)
             page.add_table(
                 _opportunity_table(
                     "priorities",
                     f"{a.label(code)}: {ctx['lead_kind']} indicators, most to gain first",
-                    sorted(first, key=key),
+                    first,
                     code,
                 )
             )
             page.add_table(
-                _opportunity_table(
-                    "other-indicators", f"{a.label(code)}: other indicators", sorted(rest, key=key), code
-                )
+                _opportunity_table("other-indicators", f"{a.label(code)}: other indicators", rest, code)
             )
+            shown = [r for r in first if r.value is not None and r.peers is not None][:POSITION_ROWS]
+            if shown:
+                page.add_chart(
+                    "position",
+                    f"{a.label(code)} against practices with an agreement: the {len(shown)} {ctx['lead_kind']} "
+                    "indicators with most to gain",
+                    page_charts.position(
+                        [page_charts.position_row(r.meta, r.value, r.peers, r.goal) for r in shown],
+                        a.label(code),
+                    ),
+                )
+            page.file_parts = [code]
+            page.about = page_about(c, f"{a.label(code)} ({code}) against {shared_scope(c)}")
     elif a.role == Role.NETWORK_LEAD and a.home_network:
-        ctx["network"] = a.home_network
+        ctx["network"] = network_label(a.home_network)
         page.add_table(_network_targets_table(c, a.home_network))
+        page.file_parts = [a.home_network]
+        page.about = page_about(
+            c, f"The practices of {ctx['network']} with a data-sharing agreement in force"
+        )
     elif a.role == Role.FACILITATOR:
         page.add_table(_facilitator_table(c))
+        page.about = page_about(c, "Your practices against " + shared_scope(c))
     else:
         ctx["run"] = c.store.run_info()
         page.add_table(_agreement_summary_table(c))
+        page.about = page_about(c, "Every practice in the snapshot")
     return respond(request, "dashboard/home.jinja", page, ctx)
 
 
@@ -75,11 +105,14 @@ def _opportunity_table(name: str, caption: str, rows: list[figures.PracticeIndic
         [
             Column("title", "Indicator"),
             Column("value", "Practice", "pct"),
-            Column("target", "Target", "pct"),
-            Column("opportunity", "Patients to reach target", "int"),
             Column("median", "Peer median", "pct"),
+            Column("opportunity", "Patients to reach", "int"),
+            Column("goal_text", "Goal"),
             Column("variation", "Variation (SPC)"),
             Column("assurance", "Assurance"),
+            Column("numerator", "Numerator", "int", detail=True),
+            Column("denominator", "Denominator", "int", detail=True),
+            Column("target", "Target", "pct", detail=True),
         ],
     )
     for r in rows:
@@ -88,9 +121,11 @@ def _opportunity_table(name: str, caption: str, rows: list[figures.PracticeIndic
                 "title": r.meta.title,
                 "_href": reverse("dashboard:indicator", args=[r.meta.id]) + f"?focus={code}",
                 "value": r.value,
+                "numerator": r.numerator,
+                "denominator": r.denominator,
                 "target": r.meta.target,
-                "opportunity": r.opportunity,
                 "median": r.peers.median if r.peers else None,
+                **opportunity_cells(r),
                 "variation": mdc_label(r.variation),
                 "assurance": mdc_label(r.assurance) if r.assurance else "No target",
             }
@@ -108,7 +143,8 @@ def _network_targets_table(c: Ctx, network_code: str) -> Table:
     )
     t = Table(
         "network-targets",
-        f"Network {network_code}: combined value against target ({len(members)} practices with an agreement)",
+        f"{network_names().get(network_code, network_code)}: combined value against target "
+        f"({len(members)} practices with an agreement)",
         [
             Column("title", "Indicator"),
             Column("value", "Network", "pct"),
@@ -143,7 +179,7 @@ def _facilitator_table(c: Ctx) -> Table:
             Column("name", "Practice"),
             Column("below", "Indicators below target", "int"),
             Column("top", "Most to gain"),
-            Column("top_opp", "Patients to reach target", "int"),
+            Column("top_opp", "Patients to reach its goal", "int"),
         ],
     )
     for code in a.own_shared():

@@ -21,7 +21,18 @@ from gpqi.charts.marks import with_definition_changes
 from gpqi.web.catalogue import IndicatorMeta, domain_sort_key
 from gpqi.web.dashboard import charts as page_charts
 from gpqi.web.dashboard.definition import definition
-from gpqi.web.dashboard.views.common import PICKER_LIMIT, Ctx, int_param, mdc_label, parse_date, with_results
+from gpqi.web.dashboard.views.common import (
+    PICKER_LIMIT,
+    Ctx,
+    int_param,
+    mdc_label,
+    network_label,
+    network_names,
+    page_about,
+    parse_date,
+    shared_scope,
+    with_results,
+)
 from gpqi.web.governance import improvement
 from gpqi.web.page import Page, respond
 from gpqi.web.tables import Column, Table
@@ -32,6 +43,7 @@ LEAGUE_PAGE_ROWS = 50  # league table rows per page (every row is in the downloa
 @with_results
 def indicator_list(request: HttpRequest, c: Ctx) -> HttpResponse:
     page = Page("Indicators")
+    page.about = page_about(c, "The indicators this programme runs")
     by_domain: dict[str, list[IndicatorMeta]] = {}
     for meta in c.catalogue.values():
         by_domain.setdefault(meta.domain, []).append(meta)
@@ -136,6 +148,8 @@ def indicator(request: HttpRequest, c: Ctx, indicator_id: str) -> HttpResponse:
                        {"definition": about})  # fmt: skip
     s, choices = _select(request, c, meta)
     page = Page(meta.title)
+    page.file_parts = [meta.id]
+    page.about = page_about(c, shared_scope(c), meta.reference, s.date)
     _add_funnel(page, s)
     league = _add_league(page, s, request)
     _add_distribution(page, s)
@@ -179,6 +193,7 @@ def _select(request: HttpRequest, c: Ctx, meta: IndicatorMeta) -> tuple[Selectio
     own_networks = sorted({a.practices[p].network_code for p in own_shared})
     asked = request.GET.get("focus")
     focus = (Focus.parse(asked) if asked else default_focus(a)).check(a)
+    names = network_names() if len(own_networks) <= PICKER_LIMIT else {}
     method = request.GET.get("method", "spiegelhalter")
     if method not in ("wilson", "spiegelhalter"):
         raise Http404("Unknown funnel method")
@@ -219,6 +234,9 @@ def _select(request: HttpRequest, c: Ctx, meta: IndicatorMeta) -> tuple[Selectio
         "focus_options": focus_options,
         "focus_box": len(own_shared) > PICKER_LIMIT,
         "networks": own_networks if len(own_networks) <= PICKER_LIMIT else [],
+        "network_names": {n: network_label(n, names) for n in own_networks}
+        if len(own_networks) <= PICKER_LIMIT
+        else {},
     }
     return selection, choices
 
@@ -281,8 +299,8 @@ def _add_league(page: Page, s: Selection, request: HttpRequest) -> dict[str, Any
 
     def league_row(r: dict[str, Any]) -> dict[str, Any]:
         return {
-            "rank": None if r["rank"] != r["rank"] else int(r["rank"]),
             "label": r["label"],
+            "rank": None if r["rank"] != r["rank"] else int(r["rank"]),
             "numerator": r["numerator"],
             "denominator": r["denominator"],
             "value": r["value"],
@@ -306,16 +324,17 @@ def _add_league(page: Page, s: Selection, request: HttpRequest) -> dict[str, Any
             "league-table",
             f"All practices with an agreement at {s.date:%d %B %Y}, {'highest' if meta.higher_is_better else 'lowest'} first",
             [
-                Column("rank", "Rank", "int"),
                 Column("label", "Practice"),
-                Column("numerator", "Numerator", "int"),
-                Column("denominator", "Denominator", "int"),
+                Column("rank", "Rank", "int"),
                 Column("value", "Value", "pct"),
                 Column("ci_low", "95% CI lower", "pct"),
                 Column("ci_high", "95% CI upper", "pct"),
                 Column("outlier", "Funnel (99.8%)"),
+                Column("numerator", "Numerator", "int"),
+                Column("denominator", "Denominator", "int"),
             ],
             display_limit=per_page,
+            file_label="league",
         )
     )
     league.set_rows(
@@ -401,6 +420,19 @@ def _add_distribution(page: Page, s: Selection) -> None:
     )
 
 
+VARIATION_ROWS = (  # key, label, kind: the spread of practices' values is in percentage points
+    ("median", "Median", "pct"),
+    ("q1", "Lower quartile", "pct"),
+    ("q3", "Upper quartile", "pct"),
+    ("iqr", "Interquartile range", "pct"),
+    ("min", "Lowest", "pct"),
+    ("max", "Highest", "pct"),
+    ("sd", "Standard deviation", "pct"),
+    ("cv", "Coefficient of variation (SD / mean)", "num"),
+    ("n", "Practices", "int"),
+)
+
+
 def _add_variation(page: Page, s: Selection) -> None:
     spread = {
         (when, weighted): figures.programme_variation(s.c.ws, s.c.store, s.a, s.indicator_id, d, weighted)
@@ -415,19 +447,23 @@ def _add_variation(page: Page, s: Selection) -> None:
             "Variation between practices, then and now",
             [
                 Column("measure", "Measure"),
-                Column("then", f"{s.compare:%b %Y}", "num"),
-                Column("now", f"{s.date:%b %Y}", "num"),
+                Column("then", f"{s.compare:%b %Y}", "pct"),
+                Column("now", f"{s.date:%b %Y}", "pct"),
             ],
         )
     )
-    for label, weighted in (("unweighted", False), ("weighted by list size", True)):
+    for label, weighted in (("", False), (" (weighted by list size)", True)):
         vt, vn = spread[("then", weighted)], spread[("now", weighted)]
-        for key in ("median", "q1", "q3", "iqr", "min", "max", "sd", "cv", "n"):
+        for key, name, kind in VARIATION_ROWS:
+            if weighted and key == "n":
+                continue
             table.rows.append(
                 {
-                    "measure": f"{key.upper() if len(key) <= 3 else key.capitalize()} ({label})",
+                    "measure": name + label,
                     "then": vt.get(key),
                     "now": vn.get(key),
+                    "then_kind": kind,
+                    "now_kind": kind,
                 }
             )
 
@@ -487,6 +523,7 @@ def _add_trend(page: Page, s: Selection, changes: list[tuple[str, str]]) -> dict
                 Column("upl", "Upper limit", "pct"),
                 Column("point_type", "Point"),
             ],
+            file_label=f"trend-{focus}",
         )
     )
     table.rows = view["rows"]
@@ -592,6 +629,6 @@ def _focus_series(c: Ctx, a: Access, indicator_id: str, focus: Focus) -> tuple[p
     if focus.is_practice:
         s = c.store.practice_series(focus.code, indicator_id)
         return s[s["denominator"] > 0], a.label(focus.code), False
-    label = f"Network {focus.code}" if focus.is_network else "All practices with an agreement"
+    label = network_label(focus.code) if focus.is_network else "All practices with an agreement"
     series, disclosed = figures.group_series(c.ws, c.store, a, indicator_id, focus)
     return series, label, disclosed

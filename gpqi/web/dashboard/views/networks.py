@@ -13,7 +13,14 @@ from django.urls import reverse
 
 from gpqi.access import figures
 from gpqi.web.catalogue import network_targets
-from gpqi.web.dashboard.views.common import Ctx, indicator_param, with_results
+from gpqi.web.dashboard.views.common import (
+    Ctx,
+    indicator_param,
+    network_label,
+    network_names,
+    page_about,
+    with_results,
+)
 from gpqi.web.page import Page, respond
 from gpqi.web.tables import Column, Table
 
@@ -27,18 +34,24 @@ def networks(request: HttpRequest, c: Ctx) -> HttpResponse:
     overrides = network_targets(meta.id)
     targets, earned = figures.network_incentives(sums, meta, overrides)
     page = Page("Networks")
+    page.file_parts = [meta.id]
+    page.about = page_about(
+        c, "Every network's practices with a data-sharing agreement in force", meta.reference
+    )
+    names = network_names()
     t = page.add_table(
         Table(
             "networks",
             f"{meta.title}: networks at {c.date:%d %B %Y}",
             [
                 Column("network", "Network"),
-                Column("practices", "Practices with an agreement", "int"),
-                Column("numerator", "Numerator", "int"),
-                Column("denominator", "Denominator", "int"),
                 Column("value", "Combined value", "pct"),
                 Column("target", "Target", "pct"),
                 Column("status", "Incentive"),
+                Column("practices", "Practices with an agreement", "int"),
+                Column("code", "Code", detail=True),
+                Column("numerator", "Numerator", "int", detail=True),
+                Column("denominator", "Denominator", "int", detail=True),
             ],
         )
     )
@@ -48,7 +61,8 @@ def networks(request: HttpRequest, c: Ctx) -> HttpResponse:
         num, den = sums.numerator[i], sums.denominator[i]  # through the gate's totals rule
         value = num / den if den and not np.isnan(num) and not np.isnan(den) else None
         return {
-            "network": net,
+            "network": names.get(net, net),
+            "code": net,
             "_href": reverse("dashboard:network", args=[net]) + f"?indicator={meta.id}",
             "practices": int(sums.practices[i]),
             "numerator": None if np.isnan(num) else float(num),
@@ -81,17 +95,23 @@ def network(request: HttpRequest, c: Ctx, code: str) -> HttpResponse:
     frame, _ = figures.indicator_frame(c.ws, c.store, a, meta.id, c.date)
     frame = frame[frame["network_code"] == code]
     frame = frame.assign(label=figures.labels(a, frame["org_code"])).sort_values("label")
-    page = Page(f"Network {code}")
+    name = network_label(code)
+    page = Page(name)
+    page.file_parts = [code, meta.id]
+    page.about = page_about(
+        c, f"The practices of {name} with a data-sharing agreement in force", meta.reference
+    )
     t = page.add_table(
         Table(
             "network-practices",
-            f"{meta.title}: practices in network {code} at {c.date:%d %B %Y}",
+            f"{meta.title}: practices in {name} at {c.date:%d %B %Y}",
             [
                 Column("label", "Practice"),
                 Column("numerator", "Numerator", "int"),
                 Column("denominator", "Denominator", "int"),
                 Column("value", "Value", "pct"),
             ],
+            file_label="practices",
         )
     )
     for _, r in frame.iterrows():
@@ -114,7 +134,7 @@ def network(request: HttpRequest, c: Ctx, code: str) -> HttpResponse:
         request,
         "dashboard/network.jinja",
         page,
-        {"meta": meta, "code": code, "catalogue": c.catalogue, "date": c.date},
+        {"meta": meta, "code": code, "name": name, "catalogue": c.catalogue, "date": c.date},
     )
 
 

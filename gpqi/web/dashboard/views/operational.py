@@ -1,21 +1,79 @@
-"""The operational page: appointments and did-not-attend rates by booking lead time, mode and
-channel, for a practice against its peers."""
+"""The operational page: did-not-attend rates for one practice against practices with an agreement,
+in the words a practice manager uses: by how far ahead the appointment was booked (in that order,
+from the same day to more than four weeks), by how it was booked and what kind of appointment it
+was (side by side), by who it was with, and month by month against peers."""
 
 from __future__ import annotations
 
+from typing import Any
+
+import pandas as pd
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 
 from gpqi.access import figures
+from gpqi.web.catalogue import IndicatorMeta
 from gpqi.web.dashboard import charts as page_charts
-from gpqi.web.dashboard.views.common import PICKER_LIMIT, Ctx, with_results
+from gpqi.web.dashboard.views.common import PICKER_LIMIT, Ctx, page_about, shared_scope, with_results
 from gpqi.web.page import Page, respond
 from gpqi.web.tables import Column, Table
+
+HEADLINE = "dna-all"
+# The library's operational indicators in the order a reader compares them; an operational
+# indicator not listed here (a workspace's own) goes under "Other measures".
+GROUPS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    (
+        "lead",
+        "By how far ahead the appointment was booked",
+        (
+            "dna-lead-same-day",
+            "dna-lead-1-day",
+            "dna-lead-2-7-days",
+            "dna-lead-8-14-days",
+            "dna-lead-15-21-days",
+            "dna-lead-22-28-days",
+            "dna-lead-over-28-days",
+        ),
+    ),
+    ("48h", "Booked within 48 hours or further ahead", ("dna-within-48h", "dna-after-48h")),
+    (
+        "channel",
+        "By how it was booked",
+        ("dna-channel-online", "dna-channel-telephone", "dna-channel-in-person"),
+    ),
+    (
+        "mode",
+        "By type of appointment",
+        ("dna-mode-face-to-face", "dna-mode-telephone", "dna-mode-video-online", "dna-mode-home-visit"),
+    ),
+    (
+        "clinician",
+        "By who the appointment was with",
+        ("dna-clinician-gp", "dna-clinician-nurse", "dna-clinician-other"),
+    ),
+)
+
+
+def short_label(meta: IndicatorMeta) -> str:
+    """ "Did-not-attend rate — booked on the day" -> "Booked on the day"."""
+    head, sep, tail = meta.title.partition(" — ")
+    text = tail if sep and head.lower().startswith("did-not-attend") else meta.title
+    return text[:1].upper() + text[1:]
+
+
+def grouped(ops: list[IndicatorMeta]) -> list[tuple[str, str, list[IndicatorMeta]]]:
+    """The page's groups with the indicators that have results, in reading order."""
+    by_id = {m.id: m for m in ops}
+    listed = {i for _, _, ids in GROUPS for i in ids} | {HEADLINE}
+    out = [(key, title, [by_id[i] for i in ids if i in by_id]) for key, title, ids in GROUPS]
+    other = sorted((m for m in ops if m.id not in listed), key=lambda m: m.title)
+    out.append(("other", "Other measures", other))
+    return [g for g in out if g[2]]
 
 
 @with_results
 def operational(request: HttpRequest, c: Ctx) -> HttpResponse:
-    """Appointments and did-not-attend rates by lead time, mode and channel: practice vs peers."""
+    """Did-not-attend rates by lead time, channel, mode and clinician, and the monthly trend."""
     a = c.access
     options = a.own_shared()
     if not options:
@@ -23,70 +81,102 @@ def operational(request: HttpRequest, c: Ctx) -> HttpResponse:
     code = request.GET.get("practice") or (a.home_practice if a.home_practice in options else options[0])
     if code not in options:
         raise Http404("No such practice")
+    label = a.label(code)
     ops = [m for m in c.catalogue.values() if m.kind == "operational"]
     peers = figures.peer_summaries(c.ws, c.store, a, c.date)
     series = c.store.practice_series(code)
     latest = series[series["reporting_date"] == c.date].set_index("indicator_id")
-    page = Page("Operational")
-    t = page.add_table(
-        Table(
-            "operational",
-            f"{a.label(code)}: appointments at {c.date:%B %Y}",
-            [
-                Column("title", "Measure"),
-                Column("value", "Practice", "pct"),
-                Column("numerator", "Did not attend", "int"),
-                Column("denominator", "Appointments", "int"),
-                Column("median", "Peer median", "pct"),
-                Column("q1", "Peer lower quartile", "pct"),
-                Column("q3", "Peer upper quartile", "pct"),
-            ],
-        )
-    )
-    chart_rows = []
-    for m in sorted(ops, key=lambda m: m.id):
+    page = Page("Appointments and did-not-attend")
+    page.file_parts = [code]
+    page.about = page_about(c, f"{label} ({code}) against {shared_scope(c)}")
+
+    def row(m: IndicatorMeta, group: str) -> dict[str, Any] | None:
         if m.id not in latest.index:
-            continue
+            return None
         r = latest.loc[m.id]
         p = peers.get(m.id)
-        t.rows.append(
-            {
-                "title": m.title,
-                "_href": reverse("dashboard:indicator", args=[m.id]) + f"?focus={code}",
-                "value": None if r["value"] != r["value"] else float(r["value"]),
-                "numerator": int(r["numerator"]),
-                "denominator": int(r["denominator"]),
-                "median": p.median if p else None,
-                "q1": p.q1 if p else None,
-                "q3": p.q3 if p else None,
-            }
-        )
-        chart_rows.append(
-            {
-                "measure": m.title,
-                "practice": None if r["value"] != r["value"] else float(r["value"]),
-                "median": p.median if p else None,
-                "q1": p.q1 if p else None,
-                "q3": p.q3 if p else None,
-            }
-        )
-    if chart_rows:
-        page.add_chart(
+        return {
+            "group": group,
+            "title": short_label(m),
+            "_href": reverse("dashboard:indicator", args=[m.id]) + f"?focus={code}",
+            "value": None if r["value"] != r["value"] else float(r["value"]),
+            "numerator": int(r["numerator"]),
+            "denominator": int(r["denominator"]),
+            "median": p.median if p else None,
+            "q1": p.q1 if p else None,
+            "q3": p.q3 if p else None,
+            "_meta": m,
+            "_peers": p,
+        }
+
+    table = page.add_table(
+        Table(
             "operational",
-            "Practice against the peer median and interquartile range",
-            page_charts.operational(chart_rows, a.label(code)),
+            f"{label}: did-not-attend rates at {c.date:%B %Y}",
+            [
+                Column("title", "Appointments"),
+                Column("group", "Grouped"),
+                Column("value", label, "pct"),
+                Column("median", "Middle practice", "pct"),
+                Column("numerator", "Missed", "int"),
+                Column("denominator", "Booked", "int"),
+                Column("q1", "Peer lower quartile", "pct", detail=True),
+                Column("q3", "Peer upper quartile", "pct", detail=True),
+            ],
+            file_label="did-not-attend",
         )
+    )
+    headline_meta = c.catalogue.get(HEADLINE)
+    headline = row(headline_meta, "All appointments") if headline_meta else None
+    if headline:
+        table.rows.append(headline)
+    charts: dict[str, str] = {}
+    for key, title, metas in grouped(ops):
+        rows = [r for r in (row(m, title) for m in metas) if r is not None]
+        table.rows += rows
+        if rows:
+            page.add_chart(
+                key,
+                f"{title}: {label} against practices with an agreement, {c.date:%B %Y}",
+                page_charts.position(
+                    [
+                        page_charts.position_row(r["_meta"], r["value"], r["_peers"], measure=r["title"])
+                        for r in rows
+                    ],
+                    label,
+                    value_title="Did-not-attend rate",
+                ),
+            )
+            charts[key] = title
+    if headline_meta is not None:
+        _add_trend(page, c, code, label, headline_meta)
     return respond(
         request,
         "dashboard/operational.jinja",
         page,
         {
             "code": code,
+            "label": label,
+            "headline": headline,
             "options": [(o, a.label(o)) for o in options] if len(options) <= PICKER_LIMIT else [],
             "code_box": len(options) > PICKER_LIMIT,
             "date": c.date,
+            "groups": charts,
         },
     )
 
 
-# --- data quality ----------------------------------------------------------------------------------
+def _add_trend(page: Page, c: Ctx, code: str, label: str, meta: IndicatorMeta) -> None:
+    """The practice's did-not-attend rate month by month against the deciles of practices with an
+    agreement (from disclosed counts, as on the indicator page)."""
+    s = c.store.practice_series(code, meta.id)
+    s = s[s["denominator"] > 0].tail(figures.TREND_MONTHS)
+    dec = figures.peer_deciles(c.store, c.ws, c.access, meta.id)
+    if len(s) < 2 or not len(dec):
+        return
+    own = pd.DataFrame({"date": [d.isoformat() for d in s["reporting_date"]], "value": s["value"].to_numpy()})
+    page.add_chart(
+        "trend",
+        f"All appointments, month by month: {label} against practices with an agreement",
+        page_charts.trend(own, dec, label, meta, y_title="Did-not-attend rate"),
+    )

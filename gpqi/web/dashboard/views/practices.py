@@ -10,7 +10,16 @@ from django.urls import reverse
 from gpqi.access import figures
 from gpqi.web import sparkline
 from gpqi.web.catalogue import domain_sort_key
-from gpqi.web.dashboard.views.common import Ctx, mdc_label, with_results
+from gpqi.web.dashboard.views.common import (
+    Ctx,
+    mdc_label,
+    network_label,
+    network_names,
+    opportunity_cells,
+    page_about,
+    shared_scope,
+    with_results,
+)
 from gpqi.web.governance import improvement
 from gpqi.web.page import Page, respond
 from gpqi.web.tables import Column, Table
@@ -30,12 +39,14 @@ def practice_list(request: HttpRequest, c: Ctx) -> HttpResponse:
             [Column("name", "Practice"), Column("code", "Code"), Column("network", "Network")],
         )
     )
+    page.about = page_about(c, "Your practices")
+    names = network_names()
     for code in codes:
         t.rows.append(
             {
                 "name": a.label(code),
                 "code": code,
-                "network": a.practices[code].network_code,
+                "network": network_label(a.practices[code].network_code, names),
                 "_href": reverse("dashboard:practice", args=[code]),
             }
         )
@@ -56,6 +67,8 @@ def practice(request: HttpRequest, c: Ctx, code: str) -> HttpResponse:
         improvement.practice_rebase_dates(a.practices[code].network_code, list(c.catalogue)),
     )
     page = Page(f"{info.name}: overview")
+    page.file_parts = [code]
+    page.about = page_about(c, f"{a.label(code)} ({code}) against {shared_scope(c)}")
     groups = []
     by_domain: dict[str, list[figures.PracticeIndicator]] = {}
     for r in rows:
@@ -68,15 +81,18 @@ def practice(request: HttpRequest, c: Ctx, code: str) -> HttpResponse:
                 [
                     Column("title", "Indicator"),
                     Column("value", "Practice", "pct"),
-                    Column("numerator", "Numerator", "int"),
-                    Column("denominator", "Denominator", "int"),
                     Column("median", "Peer median", "pct"),
-                    Column("q1", "Peer lower quartile", "pct"),
-                    Column("q3", "Peer upper quartile", "pct"),
-                    Column("opportunity", "Patients to reach target", "int"),
+                    Column("opportunity", "Patients to reach", "int"),
+                    Column("goal_text", "Goal"),
                     Column("variation", "Variation (SPC)"),
                     Column("assurance", "Assurance"),
+                    Column("numerator", "Numerator", "int", detail=True),
+                    Column("denominator", "Denominator", "int", detail=True),
+                    Column("q1", "Peer lower quartile", "pct", detail=True),
+                    Column("q3", "Peer upper quartile", "pct", detail=True),
+                    Column("target", "Target", "pct", detail=True),
                 ],
+                file_label=f"overview-{domain}",
             )
         )
         sparks = {}
@@ -91,7 +107,8 @@ def practice(request: HttpRequest, c: Ctx, code: str) -> HttpResponse:
                     "median": r.peers.median if r.peers else None,
                     "q1": r.peers.q1 if r.peers else None,
                     "q3": r.peers.q3 if r.peers else None,
-                    "opportunity": r.opportunity,
+                    "target": r.meta.target,
+                    **opportunity_cells(r),
                     "variation": mdc_label(r.variation),
                     "assurance": mdc_label(r.assurance) if r.assurance else "No target",
                 }

@@ -10,7 +10,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from gpqi.access.results import store_for
+from gpqi.web import downloads
 from gpqi.web.accounts.models import CENTRAL_ROLES
+from gpqi.web.explanations import all_explanations
 from gpqi.web.page import Page, respond
 from gpqi.web.permissions import access_for
 from gpqi.web.tables import Column, Table
@@ -26,6 +28,13 @@ def data_quality(request: HttpRequest) -> HttpResponse:
         raise Http404("Not available for your role")
     ws = workspace()
     page = Page("Data quality")
+    page.about = downloads.About(
+        "",
+        None,
+        "The snapshot being served and the last indicator run",
+        "Counts of rows, no patient data",
+        downloads.source(ws),
+    )
     ctx: dict[str, Any] = {"snapshot_id": ws.current_snapshot_id()}
     snap = None
     try:
@@ -72,16 +81,24 @@ def data_quality(request: HttpRequest) -> HttpResponse:
             Table(
                 "run-indicators",
                 "Indicators in the last run and their versions",
-                [Column("id", "Indicator"), Column("version", "Version")],
+                [
+                    Column("title", "Indicator"),
+                    Column("version", "Version"),
+                    Column("dates", "Reporting dates"),
+                    Column("computed_at", "Computed"),
+                    Column("id", "Id", detail=True),
+                    Column("worklist_rows", "Worklist rows", "int", detail=True),
+                    Column("seconds", "Seconds", "num", detail=True),
+                ],
             )
         )
         items = (
             inds.items()
             if isinstance(inds, dict)
-            else ((i.get("id"), i.get("version")) if isinstance(i, dict) else (i, "") for i in inds)
+            else ((i.get("id"), i) if isinstance(i, dict) else (i, {}) for i in inds)
         )
         for ind, ver in items:
-            r.rows.append({"id": ind, "version": json.dumps(ver) if isinstance(ver, (dict, list)) else ver})
+            r.rows.append(_version_row(str(ind), ver))
     return respond(request, "dashboard/data_quality.jinja", page, ctx)
 
 
@@ -136,6 +153,24 @@ def _add_formats(page: Page, report: dict[str, Any]) -> None:
         b.rows.append({"practice": code, "format": fmt, "appointments": int(n)})
 
 
+def _version_row(indicator_id: str, entry: Any) -> dict[str, Any]:
+    """One indicator of the run's metadata as plain cells (it may be a version string or a
+    dict of version, title, dates and timings)."""
+    if not isinstance(entry, dict):
+        return {"title": indicator_id, "id": indicator_id, "version": str(entry or "")}
+    first, last = entry.get("first_date"), entry.get("last_date")
+    computed = str(entry.get("computed_at") or "")
+    return {
+        "title": str(entry.get("title") or indicator_id),
+        "id": indicator_id,
+        "version": str(entry.get("version") or ""),
+        "dates": f"{first} to {last}" if first and last else None,
+        "computed_at": computed.replace("T", " ")[:16] or None,
+        "worklist_rows": entry.get("worklist_rows"),
+        "seconds": entry.get("seconds"),
+    }
+
+
 def _read_json(path) -> dict[str, Any]:  # noqa: ANN001
     try:
         return json.loads(path.read_text(encoding="utf-8"))
@@ -167,9 +202,13 @@ def _report_practices(report: dict[str, Any]) -> list[tuple[str, str, int]]:
 
 @login_required
 def about(request: HttpRequest) -> HttpResponse:
-    ws = workspace()
+    cfg = workspace().config.disclosure
     return render(
         request,
         "dashboard/about.jinja",
-        {"page": Page("About this data"), "disclosure": ws.config.disclosure},
+        {
+            "page": Page("About this data"),
+            "disclosure": cfg,
+            "explanations": all_explanations(cfg.round_to, cfg.redact_at_or_below),
+        },
     )

@@ -24,5 +24,18 @@
     });
   }
   document.addEventListener("DOMContentLoaded", function () { draw(document); });
+  // Announce an in-place update (the indicator page's and worklist's forms) to screen readers:
+  // what was updated and, where the page says it, how many rows it now shows.
+  function announce(root) {
+    var status = document.getElementById("gpqi-status");
+    if (!status) return;
+    var heading = root.querySelector("h2, caption");
+    var summary = root.querySelector("p");
+    var text = "Updated" + (heading ? ": " + heading.textContent.trim() : "");
+    if (summary && /\d/.test(summary.textContent)) text += ". " + summary.textContent.trim();
+    status.textContent = "";
+    window.setTimeout(function () { status.textContent = text; }, 50);
+  }
   document.addEventListener("htmx:afterSwap", function (ev) { draw(ev.target); });
+  document.addEventListener("htmx:afterSettle", function (ev) { announce(ev.target); });
 })();
