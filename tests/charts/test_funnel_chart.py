@@ -24,15 +24,20 @@ def test_funnel_spec_data_encodings_and_highlight(practices, check_spec):
     enc = points["encoding"]
     assert enc["x"]["field"] == "denominator" and enc["x"]["type"] == "quantitative"
     assert enc["y"]["field"] == "proportion" and enc["y"]["axis"]["format"] == ".0%"
-    # colour and shape both carry the status; beyond the upper limit is good (blue) here
-    assert enc["color"]["field"] == enc["shape"]["field"] == "status"
-    colours = dict(zip(enc["color"]["scale"]["domain"], enc["color"]["scale"]["range"], strict=True))
+    # outline colour, fill and shape all carry the status; beyond the upper limit is good (blue) here
+    assert enc["stroke"]["field"] == enc["fill"]["field"] == enc["shape"]["field"] == "status"
+    colours = dict(zip(enc["stroke"]["scale"]["domain"], enc["stroke"]["scale"]["range"], strict=True))
     assert (
         colours["Above 99.8% limit"] == pal.MDC_IMPROVEMENT
         and colours["Below 99.8% limit"] == pal.MDC_CONCERN
     )
     shapes = dict(zip(enc["shape"]["scale"]["domain"], enc["shape"]["scale"]["range"], strict=True))
     assert shapes["Above 99.8% limit"] == "triangle-up" and shapes["Within limits"] == "circle"
+    # 95% and 99.8% never look alike: the same triangle, filled beyond 99.8%, hollow beyond 95% only
+    fills = dict(zip(enc["fill"]["scale"]["domain"], enc["fill"]["scale"]["range"], strict=True))
+    symbols = {s: (shapes[s], fills[s], colours[s]) for s in shapes}
+    assert len(set(symbols.values())) == len(symbols)
+    assert fills["Above 99.8% limit"] == pal.MDC_IMPROVEMENT and fills["Above 95% limit"] == "#ffffff"
     # the highlighted practice is bigger and labelled, through the parameter
     assert (
         "highlight" in enc["size"]["condition"]["test"]
@@ -63,7 +68,7 @@ def test_funnel_limits_lines_follow_the_method(practices, check_spec):
     smallest_n = min(v["denominator"] for v in values)
     curve = result.limits([smallest_n])
     assert widest == pytest.approx(curve["upper_998"].iloc[0])
-    colours = _layer(spec, "point")[0]["encoding"]["color"]["scale"]["range"]
+    colours = _layer(spec, "point")[0]["encoding"]["stroke"]["scale"]["range"]
     assert colours[0] == pal.MDC_CONCERN  # lower is better: above the funnel is a concern
 
 
