@@ -43,7 +43,7 @@ from gpqi.ingest.extract import (
     check_columns,
     discover,
 )
-from gpqi.ingest.formats.convert import Conversion, convert, needs_conversion, passthrough
+from gpqi.ingest.formats.convert import Conversion, convert, needs_conversion, passthrough, unchanged_source
 from gpqi.ingest.merge import PATIENT_COLUMNS, Conflicts, merge_patients
 from gpqi.ingest.parquet_out import write_query
 from gpqi.ingest.rules import RULES_VERSION, SQL_TYPE, Context, lit, q
@@ -237,6 +237,11 @@ def _ingest_locked(
             ws, extract, conversion, as_of, drops, accepted, progress, started, prev_path, prev
         )
     # The format dispatch point: other formats become a CDM-layout extract in staging first.
+    if unchanged_source(source, fmt, prev, as_of, drops + accepted):
+        prev_id = prev["snapshot_id"] if prev else None
+        return IngestOutcome(
+            "unchanged", prev_id, prev_id, ws.root, _read_report(prev_path), time.monotonic() - started
+        )
     ws.staging_dir.mkdir(parents=True, exist_ok=True)
     work = ws.staging_dir / f"formats-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S%f')}"
     try:

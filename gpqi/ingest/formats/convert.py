@@ -32,6 +32,7 @@ from gpqi.ingest.errors import IngestError
 from gpqi.ingest.formats import emis, fhir, systmone
 from gpqi.ingest.formats.keymap import KEYMAP_FILE, KeyMap
 from gpqi.ingest.formats.records import ADAPTER_RULES, COLUMNS, PracticeRecords, opt_out_flags
+from gpqi.ingest.rules import RULES_VERSION
 
 FORMATS = ("cdm", "fhir", "emis", "systmone")
 ADAPTERS: dict[str, Callable[[Path, Path, dict | None], PracticeRecords]] = {
@@ -149,6 +150,8 @@ class Conversion:
             manifest["practices"][code]["format"] = (
                 self.practices[code].format if code in self.practices else "cdm"
             )
+            if code in self.practices:
+                manifest["practices"][code]["source_files"] = source_files(self.source / "practices" / code)
 
     def _trace(self, staged: Path, code: str) -> None:
         """Point each quarantined row of an adapted practice at its source file and row."""
@@ -254,6 +257,38 @@ def passthrough(source: Path, practices: list[str], detected: bool, previous: Pa
     """A CDM extract needs no conversion, but its snapshot still carries the key map and the
     source quarantine of adapted practices kept from the current snapshot."""
     return Conversion(source, source, {}, dict.fromkeys(practices, detected), KeyMap.load(previous, {}), None)
+
+
+def _sha256(path: Path) -> str:
+    with path.open("rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
+
+
+def source_files(folder: Path) -> dict[str, str]:
+    """SHA-256 of every file of an adapted practice folder, as recorded in the manifest."""
+    return {p.name: _sha256(p) for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+def unchanged_source(source: Path, forced: str | None, prev: dict | None, as_of, asked: list[str]) -> bool:  # noqa: ANN001
+    """True when every practice folder is an adapted one whose files are those the current
+    snapshot was built from (and the reference files too): then nothing would change, and the
+    conversion can be skipped. Mixed with CDM folders, the usual check after conversion decides."""
+    if not prev or prev.get("rules_version") != RULES_VERSION or asked:
+        return False
+    if as_of is not None and prev.get("as_of") != as_of.isoformat():
+        return False
+    if (source / "reference").is_dir():
+        for path in sorted((source / "reference").iterdir()):
+            before = prev.get("reference", {}).get(path.stem, {}).get("fingerprint")
+            if path.is_file() and before != _sha256(path):
+                return False
+    folders = practice_folders(source)
+    for folder in folders:
+        entry = prev.get("practices", {}).get(folder.name, {})
+        fmt = forced or detect(folder)
+        if fmt == "cdm" or entry.get("format") != fmt or entry.get("source_files") != source_files(folder):
+            return False
+    return bool(folders)
 
 
 def practice_folders(source: Path) -> list[Path]:
@@ -378,4 +413,13 @@ def _write_table(
     )
 
 
-__all__ = ["ADAPTER_RULES", "FORMATS", "Conversion", "convert", "detect", "needs_conversion", "passthrough"]
+__all__ = [
+    "ADAPTER_RULES",
+    "FORMATS",
+    "Conversion",
+    "convert",
+    "detect",
+    "needs_conversion",
+    "passthrough",
+    "unchanged_source",
+]

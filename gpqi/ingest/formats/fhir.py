@@ -172,6 +172,8 @@ class _Reader:
                     for number, line in enumerate(fh, start=1):
                         if not line.strip():
                             continue
+                        if first_pass and expected == "Observation" and '"hasMember"' not in line:
+                            continue  # the first pass wants only panels of Observations: skip parsing
                         try:
                             resource = json.loads(line)
                         except json.JSONDecodeError as exc:

@@ -182,3 +182,19 @@ def test_missing_coding_file_is_refused(tmp_path):
     with pytest.raises(IngestError, match="CareRecord_Observation needs Coding_ClinicalCode"):
         ingest(src, tmp_path / "ws", as_of=AS_OF)
     assert not (tmp_path / "ws" / "CURRENT").exists()
+
+
+def test_the_same_files_again_are_unchanged_and_a_changed_file_is_not(tmp_path):
+    src, folder = _source(tmp_path)
+    first = ingest(src, tmp_path / "ws", as_of=AS_OF)
+    manifest = (tmp_path / "ws" / "snapshots" / first.snapshot_id / "manifest.json").read_text()
+    assert "1042_Admin_Patient_" in manifest  # each source file's SHA-256 is recorded
+    again = ingest(src, tmp_path / "ws", as_of=AS_OF)
+    assert (again.status, again.snapshot_id) == ("unchanged", first.snapshot_id)
+    emis_file(folder, 1044, "Prescribing_IssueRecord", [
+        {"IssueRecordGuid": "{B0000000-0000-4000-8000-000000000001}", "PatientGuid": P1, "EffectiveDate": "2024-02-01",
+         "CodeId": "21", "Quantity": "56", "Deleted": "false"},
+    ], stamp="20250630030000")  # fmt: skip
+    later = ingest(src, tmp_path / "ws", as_of=AS_OF)
+    assert later.status == "published"
+    assert [(r["code"], r["quantity"]) for r in rows(tmp_path, "medications")] == [("320000009", 56.0)]

@@ -260,3 +260,17 @@ def test_the_same_patient_at_two_practices_keeps_one_id(tmp_path):
     (src / "reference").rename(tmp_path / "ref-aside")
     ingest(src, tmp_path / "ws", as_of=date(2025, 7, 1))
     assert [r["patient_id"] for r in rows(tmp_path, "patients")] == [patient["patient_id"]]
+
+
+def test_panel_members_take_the_panels_patient_and_date(tmp_path):
+    src = _source(tmp_path)
+    _ndjson(src, "Patient.ndjson", [_patient("a")])
+    panel = _obs("panel", "a", [{"system": SNOMED, "code": "26604007"}])
+    panel["hasMember"] = [{"reference": "Observation/m1"}]
+    member = _obs("m1", "a", [{"system": SNOMED, "code": "767002"}], 6.1)
+    del member["subject"], member["effectiveDateTime"]
+    _ndjson(src, "Observation.ndjson", [member, panel])  # the member comes first: resolved anyway
+    ingest(src, tmp_path / "ws", as_of=AS_OF)
+    got = sorted((r["code"], r["date"], r["numeric_value"]) for r in rows(tmp_path, "clinical_events"))
+    assert got == [("26604007", date(2024, 5, 1), None), ("767002", date(2024, 5, 1), 6.1)]
+    assert quarantined(tmp_path, "source") == []
