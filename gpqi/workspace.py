@@ -30,9 +30,12 @@ Everything downstream reads the snapshot named in CURRENT, never staging or raw 
 
 from __future__ import annotations
 
+import fcntl
 import os
 import re
 import tomllib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -204,6 +207,40 @@ class Workspace:
         if not path.is_dir():
             raise WorkspaceError(f"{self.root}: CURRENT names snapshot {snapshot_id!r}, which is missing")
         return path
+
+    @contextmanager
+    def pinned_snapshot(self) -> Iterator[Path]:
+        """The current snapshot, held while the block runs: an ingest publishing meanwhile does
+        not prune it (a shared lock on `.pins/<id>.lock`, which the system drops if the
+        process dies). A run reads only this snapshot, however CURRENT moves."""
+        pins = self.root / ".pins"
+        pins.mkdir(exist_ok=True)
+        while True:
+            snapshot = self.current_snapshot()
+            fd = os.open(pins / f"{snapshot.name}.lock", os.O_RDWR | os.O_CREAT, 0o644)
+            fcntl.flock(fd, fcntl.LOCK_SH)
+            if snapshot.is_dir():  # not pruned between reading CURRENT and taking the lock
+                break
+            os.close(fd)
+        try:
+            yield snapshot
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
+
+    def snapshot_pinned(self, snapshot_id: str) -> bool:
+        """Whether a run holds this snapshot (`pinned_snapshot`)."""
+        path = self.root / ".pins" / f"{snapshot_id}.lock"
+        if not path.exists():
+            return False
+        fd = os.open(path, os.O_RDWR)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        finally:
+            os.close(fd)  # closing drops a lock taken here
+        return False
 
     def table_files(self, table: str, snapshot: Path | None = None) -> list[Path]:
         """The Parquet files holding `table` in a snapshot (the current one by default)."""

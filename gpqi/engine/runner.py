@@ -25,7 +25,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from gpqi import __version__
-from gpqi.engine import store
+from gpqi.engine import hooks, store
 from gpqi.engine import versions as versions_history
 from gpqi.engine.backends import Backend, connect
 from gpqi.engine.counting import appointment_intervals, calendar_table, interval_deltas, running_counts
@@ -86,26 +86,26 @@ def _resolve(library: WorkspaceLibrary, indicators: Iterable[Indicator | str] | 
     return chosen
 
 
-def _read_small(ws: Workspace, table: str) -> pd.DataFrame:
+def _read_small(ws: Workspace, table: str, snapshot: Path | None = None) -> pd.DataFrame:
     from gpqi.cdm.schema import SCHEMAS
 
-    files = ws.table_files(table)
+    files = ws.table_files(table, snapshot)
     if not files:
         return SCHEMAS[table].empty_table().to_pandas()
     return pa.concat_tables([pq.read_table(f) for f in files]).to_pandas()
 
 
-def table_rows(ws: Workspace) -> dict[str, int]:
-    """Rows per CDM table in the current snapshot (from Parquet metadata; no data read)."""
+def table_rows(ws: Workspace, snapshot: Path | None = None) -> dict[str, int]:
+    """Rows per CDM table in a snapshot, the current one by default (Parquet metadata only)."""
     from gpqi.cdm.schema import TABLES
 
-    return {t: sum(pq.ParquetFile(f).metadata.num_rows for f in ws.table_files(t)) for t in TABLES}
+    return {t: sum(pq.ParquetFile(f).metadata.num_rows for f in ws.table_files(t, snapshot)) for t in TABLES}
 
 
-def open_snapshot(backend: Backend, ws: Workspace) -> dict[str, Any]:
+def open_snapshot(backend: Backend, ws: Workspace, snapshot: Path | None = None) -> dict[str, Any]:
     from gpqi.engine.backends import USED_COLUMNS
 
-    return {table: backend.read_table(ws.table_files(table), table) for table in USED_COLUMNS}
+    return {table: backend.read_table(ws.table_files(table, snapshot), table) for table in USED_COLUMNS}
 
 
 def _counts_frame(
@@ -137,17 +137,50 @@ def run(
     indicator is computed. With `series="NAME"` the results, list sizes and run info go to
     `results/series/NAME/` (e.g. a campaign's weekly figures) and the main results, which the
     dashboard reads, are untouched; a series run writes no worklists (those follow the main
-    run's latest date, for direct care)."""
-    force = force or not write
-    started = time.perf_counter()
+    run's latest date, for direct care).
+
+    The run reads one snapshot throughout: the one current when it starts, held (`pinned`) so
+    that an ingest publishing meanwhile neither changes what it reads nor prunes it. Its outputs
+    are put in place together at the end (`store.RunOutputs`): all of them or none."""
     ws = workspace if isinstance(workspace, Workspace) else open_workspace(workspace)
     if series is not None:
         ws.series_dir(series)  # validates the name before any work
+    if write:
+        store.recover(ws)
+    outputs = store.RunOutputs(ws)
+    try:
+        with ws.pinned_snapshot() as snapshot:
+            return _run(
+                ws, snapshot, outputs, indicators, dates, backend, worklists, force, write, progress,
+                spark_session, series,
+            )  # fmt: skip
+    except BaseException:
+        outputs.discard()  # nothing staged is left behind (after a commit there is nothing to discard)
+        raise
+
+
+def _run(
+    ws: Workspace,
+    snapshot: Path,
+    outputs: store.RunOutputs,
+    indicators: Iterable[Indicator | str] | None,
+    dates: str | Iterable[dt.date | str] | None,
+    backend: str | None,
+    worklists: bool,
+    force: bool,
+    write: bool,
+    progress: Progress | None,
+    spark_session: Any,
+    series: str | None,
+) -> RunResult:
+    force = force or not write
+    started = time.perf_counter()
+    if series is not None:
         worklists = False
     results_path = ws.series_results_path(series)
     list_sizes_path = ws.series_list_sizes_path(series)
     run_info_path = ws.series_run_info_path(series)
-    snapshot_id = ws.current_snapshot().name
+    snapshot_id = snapshot.name
     day_list = parse_dates(dates) if dates is not None else default_dates()
     library = workspace_library(ws)
     chosen = _resolve(library, indicators)
@@ -181,8 +214,8 @@ def run(
         )
 
     timings: dict[str, float] = {}
-    practices_df = _read_small(ws, "practices")
-    organisations = _read_small(ws, "organisations")
+    practices_df = _read_small(ws, "practices", snapshot)
+    organisations = _read_small(ws, "organisations", snapshot)
     practices = sorted(practices_df["practice_code"])
 
     engine = connect(
@@ -194,7 +227,8 @@ def run(
     )
     try:
         t0 = time.perf_counter()
-        tables = open_snapshot(engine, ws)
+        tables = open_snapshot(engine, ws, snapshot)
+        hooks.stage("run:opened")
         needed = needed_codelists(to_compute)
         codes = engine.upload(codes_arrow(needed, library.codelists.load))
         sources = prepare_sources(tables, codes, needed)
@@ -238,7 +272,7 @@ def run(
             practice_frames.append(counts.drop(columns="before_exclusions"))
             if worklists and indicator.unit == "patient":
                 frame = worklist(compiler, indicator, pops, day_list[-1])
-                details = patient_details(ws.table_files("patients"), frame[KEY].tolist())
+                details = patient_details(ws.table_files("patients", snapshot), frame[KEY].tolist())
                 worklist_tables[indicator.id] = identified(
                     frame, details, indicator, versions[indicator.id], day_list[-1]
                 )
@@ -261,11 +295,10 @@ def run(
         sizes[["practice_code", "reporting_date", "list_size"]], schema=LIST_SIZES, preserve_index=False
     )
     if write:
-        store.write_table(results_path, results_table)
-        store.write_table(list_sizes_path, sizes_table)
+        outputs.table(results_path, results_table)
+        outputs.table(list_sizes_path, sizes_table)
         worklist_rows = {
-            ind_id: store.write_worklists(ws, ind_id, table, practices)
-            for ind_id, table in worklist_tables.items()
+            ind_id: outputs.worklists(ind_id, table, practices) for ind_id, table in worklist_tables.items()
         }
     else:
         worklist_rows = {ind_id: table.num_rows for ind_id, table in worklist_tables.items()}
@@ -306,14 +339,16 @@ def run(
         "indicators": entries,
         "timings_seconds": {**timings, "per_indicator": per_indicator},
         "rows": {
-            "snapshot": table_rows(ws),
+            "snapshot": table_rows(ws, snapshot),
             "results": results_table.num_rows,
             "list_sizes": sizes_table.num_rows,
             "worklists": sum(worklist_rows.values()),
         },
     }
     if write:
-        store.write_json(run_info_path, info)
+        outputs.json(run_info_path, info)  # last: it says the others are complete
+        hooks.stage("run:staged")
+        outputs.commit()
         if series is None:
             versions_history.record(ws, {i.id: entries[i.id] for i in to_compute}, now)
     chosen_ids = [ind.id for ind in chosen]

@@ -156,13 +156,15 @@ def publish(ws: Workspace, staged: Path, snapshot_id: str) -> Path:
 
 
 def prune(ws: Workspace, keep: int) -> list[str]:
-    """Delete the oldest published snapshots beyond `keep` (never the current one)."""
+    """Delete the oldest published snapshots beyond `keep` (never the current one, nor one a
+    running `gpqi run` holds: a later ingest prunes that)."""
     published = [s for s in history.published_ids(ws) if ws.snapshot_path(s).is_dir()]
     current = ws.current_snapshot_id()
     keepers = set(published[-keep:]) | {current}
     removed = []
     for snapshot_id in published:
-        if snapshot_id not in keepers:
+        if snapshot_id not in keepers and not ws.snapshot_pinned(snapshot_id):
             _discard(ws, ws.snapshot_path(snapshot_id))
+            (ws.root / ".pins" / f"{snapshot_id}.lock").unlink(missing_ok=True)
             removed.append(snapshot_id)
     return removed

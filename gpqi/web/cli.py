@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 from pathlib import Path
 
 import typer
@@ -59,17 +60,34 @@ def prepare(workspace: Path) -> None:
         console.print(f"[yellow]{exc}[/]")
 
 
-def run_server(host: str, port: int, threads: int, workers: int = 1) -> None:
+def proxy_options(trusted_proxy: str | None) -> dict[str, object]:
+    """waitress settings for a TLS proxy at `trusted_proxy`: the client's address, the scheme and
+    the host come from that proxy's X-Forwarded-* headers; anyone else's are dropped."""
+    if not trusted_proxy:
+        return {}
+    return {
+        "trusted_proxy": trusted_proxy,
+        "trusted_proxy_count": 1,
+        "trusted_proxy_headers": {"x-forwarded-for", "x-forwarded-proto", "x-forwarded-host"},
+        "clear_untrusted_proxy_headers": True,
+    }
+
+
+def run_server(
+    host: str, port: int, threads: int, workers: int = 1, trusted_proxy: str | None = None
+) -> None:
     from waitress import serve as waitress_serve
 
     from gpqi.web.wsgi import application
 
-    console.print(f"Serving on [bold]http://{host}:{port}/[/] (Ctrl+C to stop)")
+    options = proxy_options(trusted_proxy)
+    behind = f", HTTPS through the proxy at {trusted_proxy}" if trusted_proxy else ""
+    console.print(f"Serving on [bold]http://{host}:{port}/[/]{behind} (Ctrl+C to stop)")
     if workers <= 1:
         _warm_in_background()
-        waitress_serve(application, host=host, port=port, threads=threads, ident="gpqi")
+        waitress_serve(application, host=host, port=port, threads=threads, ident="gpqi", **options)
         return
-    _serve_processes(application, host, port, threads, workers)
+    _serve_processes(application, host, port, threads, workers, options)
 
 
 def _warm_in_background() -> None:
@@ -109,7 +127,9 @@ def _warm_in_background() -> None:
     threading.Thread(target=run, name="gpqi-warm", daemon=True).start()
 
 
-def _serve_processes(application, host: str, port: int, threads: int, workers: int) -> None:  # noqa: ANN001
+def _serve_processes(  # noqa: ANN001
+    application, host: str, port: int, threads: int, workers: int, options: dict[str, object]
+) -> None:
     """Pre-fork: one listening socket, `workers` waitress processes accepting on it (the kernel
     hands each connection to one of them), so pages render on every core instead of one (the
     GIL). Each process keeps its own results cache connection and memos. Linux/macOS only."""
@@ -132,7 +152,7 @@ def _serve_processes(application, host: str, port: int, threads: int, workers: i
         if pid == 0:  # a worker: serve until killed
             try:
                 _warm_in_background()
-                waitress_serve(application, sockets=[sock], threads=threads, ident="gpqi")
+                waitress_serve(application, sockets=[sock], threads=threads, ident="gpqi", **options)
             finally:
                 os._exit(0)
         children.append(pid)
@@ -161,6 +181,13 @@ def serve(
         help="Server processes sharing the port (pre-fork, Linux/macOS). Python renders a page on one "
         "core per process: set this to the number of cores for many concurrent users.",
     ),
+    trusted_proxy: str = typer.Option(
+        None,
+        "--trusted-proxy",
+        metavar="ADDRESS",
+        help="The address of the TLS proxy in front (e.g. 127.0.0.1): trust its X-Forwarded-For/-Proto/-Host, "
+        "send Secure cookies and HSTS, redirect plain HTTP to HTTPS (docs/security.md).",
+    ),
 ) -> None:
     """Serve the dashboard for a workspace with a production WSGI server (waitress; with
     --workers N, N waitress processes on one listening socket)."""
@@ -172,8 +199,10 @@ def serve(
         raise typer.BadParameter(str(exc), param_hint="--workspace") from exc
     if workers < 1:
         raise typer.BadParameter("must be at least 1", param_hint="--workers")
+    if trusted_proxy:
+        os.environ["GPQI_TRUSTED_PROXY"] = trusted_proxy  # read by the settings, so before setup
     prepare(workspace)
-    run_server(host, port, threads, workers)
+    run_server(host, port, threads, workers, trusted_proxy)
 
 
 def assets() -> None:

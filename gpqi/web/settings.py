@@ -6,6 +6,9 @@ GPQI_SECRET_KEY  session signing key; default a random key kept in <workspace>/a
 GPQI_DEBUG       "1" for Django's debug pages (never set by `gpqi serve`)
 GPQI_ALLOWED_HOSTS  comma-separated host names (default 127.0.0.1,localhost)
 GPQI_SECURE_COOKIES "1" when served over HTTPS: secure session and CSRF cookies, HSTS
+GPQI_TRUSTED_PROXY  the TLS proxy's address (set by `gpqi serve --trusted-proxy`): as above, and
+                    plain-HTTP requests are redirected to HTTPS
+GPQI_LOGIN_FAILURE_LIMIT, GPQI_LOGIN_COOLOFF_MINUTES  login throttling (default 5 failures, 15 min)
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 import os
 import secrets
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -64,6 +68,7 @@ INSTALLED_APPS = [
     "gpqi.web.worklists",
     "gpqi.web.audit",
     "gpqi.web.editor",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -77,6 +82,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "gpqi.web.middleware.SecurityHeadersMiddleware",
     "gpqi.web.middleware.AccessErrorsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: it turns a lock-out into the login page's answer
 ]
 
 ROOT_URLCONF = "gpqi.web.urls"
@@ -130,6 +136,22 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Login throttling (django-axes; gpqi.web.accounts.lockout): GPQI_LOGIN_FAILURE_LIMIT failed
+# log-ins for one account, or from one client address, pause log-in there for
+# GPQI_LOGIN_COOLOFF_MINUTES. The address is REMOTE_ADDR: behind `gpqi serve --trusted-proxy`
+# waitress sets it from the proxy's X-Forwarded-For, and from nothing a client can forge otherwise.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("GPQI_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("GPQI_LOGIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each on its own: an account, an address
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_LOCKOUT_CALLABLE = "gpqi.web.accounts.lockout.locked_out"
+AXES_VERBOSE = False
+AXES_SENSITIVE_PARAMETERS = ["password"]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "dashboard:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
@@ -146,11 +168,22 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
-if os.environ.get("GPQI_SECURE_COOKIES") == "1":
+# Behind a TLS proxy (`gpqi serve --trusted-proxy ADDR` sets GPQI_TRUSTED_PROXY): waitress takes
+# the scheme and client address from that proxy's X-Forwarded-Proto/-For (and from no one else),
+# so Django sees HTTPS requests as secure. Then cookies are Secure, HSTS is sent, and a request
+# that reached the proxy over plain HTTP is redirected to HTTPS. GPQI_SECURE_COOKIES=1 alone
+# (HTTPS ended somewhere gpqi cannot see) sets the cookies and HSTS but cannot redirect.
+TRUSTED_PROXY = os.environ.get("GPQI_TRUSTED_PROXY", "")
+if TRUSTED_PROXY or os.environ.get("GPQI_SECURE_COOKIES") == "1":
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
-    SECURE_HSTS_SECONDS = 31536000
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = 31536000  # a year
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = os.environ.get("GPQI_HSTS_INCLUDE_SUBDOMAINS", "1") == "1"
+    SECURE_HSTS_PRELOAD = os.environ.get("GPQI_HSTS_PRELOAD", "1") == "1"
+    SESSION_COOKIE_NAME = "__Host-sessionid"  # Secure, host-only, path / (browsers enforce it)
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
+if TRUSTED_PROXY:
+    SECURE_SSL_REDIRECT = True
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"

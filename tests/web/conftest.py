@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from django.test import RequestFactory
 
 from gpqi.programmes.results_only import IndicatorSpec, ResultsOnlyConfig, write_results_only
 
@@ -115,7 +116,9 @@ ROLES = ("analyst", "clinician", "manager", "facilitator", "networklead", "iglea
 def login(client, programme):  # noqa: ANN001, ANN201
     def _login(username: str):  # noqa: ANN202
         client.logout()
-        assert client.login(username=username, password=PASSWORD)
+        # The login throttle (django-axes) needs the request, which Client.login does not give.
+        request = RequestFactory().post("/accounts/login/")
+        assert client.login(request=request, username=username, password=PASSWORD)
         return client
 
     return _login
