@@ -162,7 +162,7 @@ def check_text(
                     _line_of(node, loc) or 0,
                     source,
                     ".".join(str(p) for p in loc) or "(top level)",
-                    err["msg"],
+                    err["msg"].removeprefix("Value error, "),  # pydantic's prefix to our own messages
                 )
             )
         indicator = None

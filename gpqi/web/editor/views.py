@@ -266,7 +266,7 @@ def preview_view(request: HttpRequest, indicator_id: str) -> HttpResponse:
     text = _posted_text(request)
     context = _preview_context(access, indicator_id, text, lib)
     if request.headers.get("HX-Request"):
-        return render(request, "editor/_preview.jinja", {**context, "indicator_id": indicator_id})
+        return render(request, "editor/_preview_response.jinja", {**context, "indicator_id": indicator_id})
     return _edit_page(request, indicator_id, text, lib, check=context["check"], previewed=context)
 
 
