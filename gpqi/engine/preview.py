@@ -6,7 +6,8 @@
 
 The attrition follows the definition as written: registered and alive on the date, without a
 type 1 opt-out, then each `all` criterion of the denominator, its `any` part, each `none`
-exclusion; then the numerator's criteria in the same way. Every step is the compiler's own
+exclusion, each exception (applied, in QOF's rule order, only to patients not meeting the
+numerator); then the numerator's criteria in the same way. Every step is the compiler's own
 `within` of that criterion on the step before, so the last denominator and numerator steps are
 exactly what `gpqi run` counts. Only the rows covering the reporting date are kept at each
 step, which is what makes a preview take seconds rather than a run's minutes.
@@ -38,7 +39,7 @@ from gpqi.indicators.compiler import (
     prepare_sources,
 )
 from gpqi.indicators.english import describe_criterion
-from gpqi.indicators.intervals import lit, reach
+from gpqi.indicators.intervals import lit, reach, stack
 from gpqi.indicators.model import AppointmentFilter, Group, Indicator, parse_period
 from gpqi.indicators.workspace import WorkspaceLibrary, workspace_library
 from gpqi.workspace import Workspace, open_workspace
@@ -135,6 +136,22 @@ def _patient_steps(compiler: Compiler, indicator: Indicator, day: dt.date, keep:
         return ctx
 
     den_ctx = walk("denominator", den, ctx)
+    if indicator.exceptions or indicator.payment_exceptions:
+        # QOF's rule order: exceptions remove only those not meeting the numerator, so those
+        # who meet it are found first and kept through every exception step.
+        met_now = keep(_covering(compiler.within(num, den_ctx), day))
+        met = met_now.select(_pid=met_now[KEY])
+        rest = den_ctx.anti_join(met, den_ctx[KEY] == met._pid)
+        kept_met = den_ctx.semi_join(met, den_ctx[KEY] == met._pid)
+        for kind, items in (
+            ("exception", indicator.exceptions),
+            ("payment exception", indicator.payment_exceptions),
+        ):
+            for item in items:
+                rest = keep(_covering(compiler.within(Group(none=(item,)), rest), day))
+                den_ctx = keep(stack([kept_met, rest]))
+                label = f"{kind}: not {describe_criterion(item, codelists)}, unless meeting the numerator"
+                steps.append(("denominator", label, den_ctx))
     num_ctx = walk("numerator", num, den_ctx)
     return steps, marks["before_exclusions"], den_ctx, num_ctx, KEY
 

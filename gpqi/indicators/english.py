@@ -17,7 +17,16 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from gpqi.indicators.model import AppointmentFilter, Group, Indicator, Period, Range, SinceDate, SinceEvent
+from gpqi.indicators.model import (
+    AppointmentFilter,
+    Group,
+    Indicator,
+    Period,
+    Range,
+    SinceDate,
+    SinceEvent,
+    SincePregnancy,
+)
 
 __all__ = ["English", "describe", "describe_criterion"]
 
@@ -59,13 +68,16 @@ def _number(value: float) -> str:
     return f"{value:g}"
 
 
-def _window(window: Period | SinceDate | SinceEvent | None, codelists: Lookup | None) -> str:
+def _window(window: Period | SinceDate | SinceEvent | SincePregnancy | None, codelists: Lookup | None) -> str:
     if window is None:
         return "ever"
     if isinstance(window, Period):
         return f"in the last {window}"
     if isinstance(window, SinceDate):
         return f"since the last {window.day} {MONTHS[window.month - 1]}"
+    if isinstance(window, SincePregnancy):
+        ref = window.pregnancy
+        return f"in the pregnancy that reached {ref.reached_weeks} weeks in the last {ref.within}"
     return f"since their latest {_titles((window.event,), codelists)} code"
 
 
@@ -88,12 +100,24 @@ def _at_event_age(spec: Any) -> str:
 
 def _count(spec: Any) -> str:
     n = getattr(spec, "min_count", 1)
-    return "" if n == 1 else f" on at least {n} different days"
+    if getattr(spec, "first", False):
+        return " for the first time"
+    if n == 1:
+        return ""
+    apart = getattr(spec, "min_days_apart", None)
+    return (
+        f" on at least {n} days at least {apart} days apart" if apart else f" on at least {n} different days"
+    )
 
 
 def _registered(leaf: Any, codelists: Lookup | None) -> str:
-    period = leaf.registered.for_at_least
-    return f"registered at the practice for at least {period}" if period else "registered at the practice"
+    spec = leaf.registered
+    since = " (latest registration)" if spec.clock == "latest_registration" else ""
+    if spec.for_at_least:
+        return f"registered at the practice for at least {spec.for_at_least}{since}"
+    if spec.within:
+        return f"registered at the practice in the last {spec.within}{since}"
+    return "registered at the practice"
 
 
 def _event(leaf: Any, codelists: Lookup | None) -> str:
@@ -147,7 +171,8 @@ def _sex(leaf: Any, codelists: Lookup | None) -> str:
 
 
 def _age_leaf(leaf: Any, codelists: Lookup | None) -> str:
-    return _age(leaf.age)
+    on = leaf.age.on_next
+    return _age(leaf.age) + (f" on the next {on.day} {MONTHS[on.month - 1]}" if on is not None else "")
 
 
 RENDERERS: dict[str, Callable[[Any, Lookup | None], str]] = {
@@ -237,6 +262,15 @@ def describe(indicator: Indicator, codelists: Lookup | None = None) -> English:
     sentence = f"People {den}, alive and registered on the reporting date"
     if exclusions:
         sentence += ", leaving out anyone " + _join(exclusions, "or")
+    excepted = [describe_criterion(c, codelists) for c in indicator.exceptions]
+    for_payment = [describe_criterion(c, codelists) for c in indicator.payment_exceptions]
+    if excepted or for_payment:
+        # QOF's rule order: those who meet the numerator are never excepted.
+        sentence += "; of those not meeting the numerator, leaving out anyone " + _join(
+            excepted + for_payment, "or"
+        )
+        if for_payment:
+            sentence += " (" + _join(for_payment, "or") + ": for payment only, still on the worklist)"
     return English(
         denominator=sentence + ".",
         numerator=f"Of those, the people {describe_criterion(num_group, codelists)}.",

@@ -19,7 +19,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from gpqi.indicators.model import MAX_GESTATION_WEEKS, Period, SinceDate, SincePregnancy
+from gpqi.indicators.model import MAX_GESTATION_WEEKS, AgeSpec, Period, SinceDate, SincePregnancy
 
 
 def minus_period(day: dt.date, period: Period) -> dt.date:
@@ -78,6 +78,8 @@ def season_start(definition: Any) -> tuple[int, int] | None:
     so a series of them is seasonal. None when the definition has no such window."""
     if isinstance(definition, SinceDate):
         return (definition.month, definition.day)
+    if isinstance(definition, AgeSpec):
+        return None  # `on_next` is the day age is taken on, not a window
     if isinstance(definition, BaseModel):
         children: Any = [getattr(definition, name) for name in type(definition).model_fields]
     elif isinstance(definition, list | tuple):

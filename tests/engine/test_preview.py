@@ -106,7 +106,17 @@ def _reference_steps(data: dict, indicator) -> list[int]:
     )
     den, num = indicator.denominator, indicator.numerator
     tests = [lambda pid: True, lambda pid: not ref.data.patients[pid]["type1_opt_out"]]
+
+    def excepted(items):
+        # QOF's rule order: patients meeting the numerator are never excepted.
+        return lambda pid: ref.holds(num, pid, DAY) or not any(ref.holds(c, pid, DAY) for c in items)
+
     for group in (den, num):
+        if group is num:
+            done: list = []
+            for item in (*indicator.exceptions, *indicator.payment_exceptions):
+                done = [*done, item]
+                tests.append(excepted(tuple(done)))
         for item in group.all:
             tests.append(lambda pid, item=item: ref.holds(item, pid, DAY))
         if group.any:

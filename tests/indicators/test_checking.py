@@ -82,7 +82,7 @@ def test_a_duplicate_id_key_is_refused_with_both_lines(tmp_path):
     assert f"{twice}: line 2, id: 'id' is given twice (first on line 1)" in result.output
     nested = GOOD.replace("    - age: {min: 17}", "    - age: {min: 17, min: 18}")
     _, problems = check_text(nested, "nested.yaml")
-    assert any(p.field == "denominator.all.1.age.min" and "given twice" in p.message for p in problems)
+    assert any(p.field == "denominator.all.0.age.min" and "given twice" in p.message for p in problems)
 
 
 def test_messages_with_brackets_reach_the_user_whole(tmp_path):

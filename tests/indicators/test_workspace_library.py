@@ -101,7 +101,7 @@ def test_a_bad_file_is_reported_by_check_and_stops_a_strict_load(ws):
     out = runner.invoke(app, ["indicators", "check", "-w", str(ws.root)])
     assert out.exit_code == 1
     assert (
-        "broken.yaml: line 23, denominator.all.2.on_register.codelist: unknown codelist 'diabetez'"
+        "broken.yaml: line 30, denominator.all.1.on_register.codelist: unknown codelist 'diabetez'"
         in out.output
     )
     assert "misnamed.yaml: line 1, id: 'other' does not match the file name misnamed.yaml" in out.output
