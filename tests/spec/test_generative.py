@@ -51,6 +51,7 @@ CODES = {
         "systolic-bp",
         "bp-declined",
         "last-menstrual-period",
+        "hypertension-invite",
     ],
     "vaccinations": ["flu-vaccination"],
     "medications": ["statins"],
@@ -75,6 +76,8 @@ WINDOWS = [
     "since: {event: last-menstrual-period}",
     "ever: true",
 ]
+# Windows only event-like criteria take (not latest_value).
+EVENT_WINDOWS = [*WINDOWS, "since: {pregnancy: {reached_weeks: 32, within: 3 months}}"]
 
 
 def _shift(day: dt.date, years: int) -> dt.date:
@@ -129,6 +132,14 @@ def dataset(c: Chooser) -> dict:
             first = {"patient_id": pid, "practice_code": c.pick(["P1", "P2"]), "end_date": first_end}
             first["start_date"] = min(first_end, _shift(start, c.pick([1, 3])))
             registrations.append(first)
+        if c.integer(0, 3) == 0:
+            # A re-registration at the same practice: the earlier spell ends the day before
+            # (the spells touch) or a week before.
+            first_end = start - dt.timedelta(days=c.pick([1, 8]))
+            first_start = min(first_end, _shift(start, c.pick([1, 2])))
+            registrations.append(
+                {"patient_id": pid, "practice_code": "P1", "start_date": first_start, "end_date": first_end}
+            )
         registrations.append(
             {"patient_id": pid, "practice_code": "P1", "start_date": start, "end_date": None}
         )
@@ -143,20 +154,39 @@ def dataset(c: Chooser) -> dict:
 
 def leaf(c: Chooser) -> dict:
     kind = c.pick(
-        ["registered", "age", "sex", "event", "latest", "register", "pregnant", "reached", "vacc", "med"]
+        [
+            "registered",
+            "age",
+            "sex",
+            "event",
+            "latest",
+            "register",
+            "pregnant",
+            "reached",
+            "vacc",
+            "med",
+            "invites",
+        ]
     )
     window = c.pick(WINDOWS)
     if kind == "registered":
         period = c.pick(["3 months", "1 year", "1 month"])
-        text = f"registered: {{for_at_least: {period}}}"
+        length = c.pick(["for_at_least", "for_at_least", "within"])
+        clock = c.pick(["", ", clock: latest_registration"])
+        text = f"registered: {{{length}: {period}{clock}}}"
     elif kind == "age":
         low = c.pick([1, 17, 45, 65, 80])
-        text = f"age: {{min: {low}, max: {low + c.pick([0, 14, 50])}}}"
+        on = c.pick(["", "", ", on_next: {month: 3, day: 31}"])
+        text = f"age: {{min: {low}, max: {low + c.pick([0, 14, 50])}{on}}}"
     elif kind == "sex":
         text = "sex: female"
     elif kind == "event":
         slug = c.pick(["systolic-bp", "bp-declined", "diabetes"])
-        text = f"event: {{codelist: {slug}, {window}, min_count: {c.pick([1, 1, 2])}}}"
+        count = c.pick(["min_count: 1", "min_count: 2", "first: true"])
+        text = f"event: {{codelist: {slug}, {window}, {count}}}"
+    elif kind == "invites":
+        apart = c.pick([7, 30])
+        text = f"event: {{codelist: hypertension-invite, {window}, min_count: {c.pick([2, 3])}, min_days_apart: {apart}}}"
     elif kind == "latest":
         bounds = c.pick(["max: 140", "min: 140", "min: 130, max: 145"])
         text = f"latest_value: {{codelist: systolic-bp, {window}, {bounds}}}"
@@ -173,7 +203,7 @@ def leaf(c: Chooser) -> dict:
     elif kind == "reached":
         text = f"pregnant: {{reached_weeks: 32, within: {c.pick(['1 month', '3 months'])}}}"
     elif kind == "vacc":
-        text = f"vaccination: {{codelist: flu-vaccination, {window}}}"
+        text = f"vaccination: {{codelist: flu-vaccination, {c.pick(EVENT_WINDOWS)}}}"
     else:
         extra = c.pick(["", ", age_at_event: {min: 17}"])
         text = f"medication: {{codelist: statins, {window}{extra}}}"
@@ -193,6 +223,9 @@ def group(c: Chooser, depth: int = 0) -> dict:
 
 def definition(c: Chooser, ident: str = "generated") -> str:
     data = {"id": ident, **HEADER, "denominator": group(c), "numerator": group(c)}
+    for name in ("exceptions", "payment_exceptions"):
+        if c.integer(0, 2) == 0:
+            data[name] = [leaf(c) for _ in range(c.integer(1, 2))]
     return yaml.safe_dump(data, sort_keys=False)
 
 
