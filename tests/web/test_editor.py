@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 
 import pytest
+from django.test import RequestFactory
 
 from gpqi.engine import run
 from gpqi.engine.preview import preview
@@ -33,7 +34,10 @@ def root(db, settings, tmp_path, template):
 def as_user(client, root):
     def _login(username: str):
         client.logout()
-        assert client.login(username=username, password=PASSWORD)
+        # The login throttle (django-axes) needs the request, which Client.login does not give.
+        assert client.login(
+            request=RequestFactory().post("/accounts/login/"), username=username, password=PASSWORD
+        )
         return client
 
     return _login
