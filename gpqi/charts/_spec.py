@@ -14,6 +14,7 @@ from gpqi.charts.palette import FONT, NHS_BLACK, NHS_GREY_1, NHS_GREY_4
 
 SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"
 HIGHLIGHT = "highlight"  # name of the Vega-Lite parameter holding the labels to pick out
+LEGEND_COLUMNS = 3  # legend entries per row at a laptop's width and in downloads (1 on a phone)
 
 
 def frame(
@@ -84,6 +85,8 @@ def base(
                 "titleFontSize": 13,
                 "orient": "bottom",
                 "direction": "horizontal",
+                "columns": LEGEND_COLUMNS,
+                "labelLimit": 0,
             },
             "title": {"fontSize": 16, "anchor": "start", "color": NHS_BLACK},
             "view": {"stroke": None},
@@ -144,6 +147,8 @@ def time_axis(axis: Mapping[str, Any] | None = None) -> dict[str, Any]:
     }
 
 
-def legend_columns(min_width: int = 220) -> dict[str, Any]:
-    """Legend entries whole (never cut short), in as many columns as the chart's width holds."""
-    return {"labelLimit": 0, "columns": {"expr": f"max(1, floor(width / {min_width}))"}}
+def whole_legend() -> dict[str, Any]:
+    """Legend entries whole (never cut short). How many columns they fold into is the config's
+    (`base`: LEGEND_COLUMNS; the page's script sets 1 on a phone before drawing), so the
+    chart's height is laid out for the legend it draws."""
+    return {"labelLimit": 0}

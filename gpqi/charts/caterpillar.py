@@ -18,9 +18,9 @@ from gpqi.charts._spec import (
     frame,
     highlight_list,
     is_highlighted,
-    legend_columns,
     percent_axis,
     records,
+    whole_legend,
 )
 
 STATUSES = ("Higher than comparator", "Similar to comparator", "Lower than comparator")
@@ -123,7 +123,7 @@ def caterpillar_chart(
                     "type": "nominal",
                     "title": "Against comparator",
                     "scale": {"domain": list(STATUSES), "range": _colours(higher_is_better)},
-                    "legend": legend_columns(200),
+                    "legend": whole_legend(),
                 },
                 "shape": {
                     "field": "status",

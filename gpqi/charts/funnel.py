@@ -19,9 +19,9 @@ from gpqi.charts._spec import (
     frame,
     highlight_list,
     is_highlighted,
-    legend_columns,
     percent_axis,
     records,
+    whole_legend,
 )
 from gpqi.stats import funnel_limits
 
@@ -197,7 +197,7 @@ def funnel_chart(
                         "type": "nominal",
                         "title": "Funnel",
                         "scale": {"domain": list(STATUSES), "range": status_fills(higher_is_better)},
-                        "legend": legend_columns(170),
+                        "legend": whole_legend(),
                     },
                     "stroke": {
                         "field": "status",

@@ -78,7 +78,7 @@ def position_chart(
         "type": "nominal",
         "title": None,
         "scale": legend,
-        "legend": {"labelLimit": 0, "columns": 2, "orient": "bottom"},
+        "legend": {"labelLimit": 0, "orient": "bottom"},
     }
     shape = {"type": "nominal", "title": None, "scale": shapes}
     tooltip = [

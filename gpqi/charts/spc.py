@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 
 from gpqi.charts import palette as pal
-from gpqi.charts._spec import base, fmt, frame, legend_columns, percent_axis, records, time_axis
+from gpqi.charts._spec import base, fmt, frame, percent_axis, records, time_axis, whole_legend
 from gpqi.stats import SpcResult, variation_icon
 
 VARIATION_ICONS: dict[str, tuple[str, str, str]] = {  # icon -> (colour, letter, caption)
@@ -226,7 +226,7 @@ def spc_chart(
                     "field": "type",
                     "type": "nominal",
                     "title": "Variation",
-                    "legend": legend_columns(),
+                    "legend": whole_legend(),
                     "scale": {
                         "domain": [pal.POINT_TYPE_LABELS[t] for t in order],
                         "range": [pal.POINT_TYPE_COLOURS[t] for t in order],

@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 
 from gpqi.charts import palette as pal
-from gpqi.charts._spec import base, fmt, frame, legend_columns, percent_axis, records, time_axis
+from gpqi.charts._spec import base, fmt, frame, percent_axis, records, time_axis, whole_legend
 
 
 def trend_chart(
@@ -87,7 +87,7 @@ def trend_chart(
                         "type": "nominal",
                         "title": None,
                         "scale": legend_scale,
-                        "legend": {"symbolType": "stroke", "symbolStrokeWidth": 3, **legend_columns(180)},
+                        "legend": {"symbolType": "stroke", "symbolStrokeWidth": 3, **whole_legend()},
                     },
                     "strokeDash": {
                         "field": "line",

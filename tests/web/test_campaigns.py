@@ -13,7 +13,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from tests.web import campaign_data as cd
-from tests.web.downloads import csv_records
+from tests.web.downloads import csv_about, csv_records
 from tests.web.text import mentions
 
 
@@ -134,6 +134,14 @@ def test_page_as_analyst_exact_programme_total(login, programme, campaign):
 def test_downloads_and_draft_visibility(login, campaign):
     client = login("networklead")
     url = _url(campaign)
+    csv = client.get(url + "?download=ranking&format=csv")
+    last = cd.WEEKS[-1].isoformat()
+    assert csv["Content-Disposition"] == (
+        f'attachment; filename="campaign-{campaign.campaign.pk}_{campaign.campaign.indicator_id}_ranking_{last}.csv"'
+    )
+    about = csv_about(csv.content)
+    assert about["Reporting date"] == last and campaign.campaign.name in about["Scope"]
+    assert "rounded to the nearest 5" in about["Disclosure"]
     assert client.get(url + "?download=ranking&format=xlsx")["Content-Type"].startswith(
         "application/vnd.openxml"
     )

@@ -11,7 +11,7 @@ import pytest
 
 from tests.web.directcare import *  # noqa: F403  (fixtures dc, as_user)
 from tests.web.directcare import response_text
-from tests.web.downloads import csv_records
+from tests.web.downloads import csv_about, csv_records
 
 WL = "/worklists/P1/dm-bp/"
 
@@ -130,9 +130,16 @@ def test_bad_filters_show_an_error_not_a_failure(as_user, dc):
 
 def test_xlsx_download_matches_csv(as_user, dc):
     client = as_user("manager")
-    csv_rows = _csv(client.get(WL + "?download=worklist-dm-bp&format=csv"))
+    csv = client.get(WL + "?download=worklist-dm-bp&format=csv")
+    csv_rows = _csv(csv)
     xlsx = client.get(WL + "?download=worklist-dm-bp&format=xlsx")
     assert xlsx["Content-Type"].startswith("application/vnd.openxml")
+    # named for the practice, the list, the indicator and the search's date; patient-identifiable
+    day = csv_about(csv.content)["Reporting date"]
+    for response, ext in ((csv, "csv"), (xlsx, "xlsx")):
+        assert response["Content-Disposition"] == f'attachment; filename="P1_worklist_dm-bp_{day}.{ext}"'
+    about = csv_about(csv.content)
+    assert "Patient-identifiable" in about["Disclosure"] and "(P1)" in about["Scope"]
     text = response_text(xlsx)
     for r in csv_rows:
         assert r["NHS number"] in text and r["Name"] in text

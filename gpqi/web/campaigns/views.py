@@ -11,11 +11,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from gpqi.access.campaigns import NoSeries, progress_for
+from gpqi.access.figures import sees_all_raw
 from gpqi.reports.campaign import chart_spec
 from gpqi.web.accounts.models import CENTRAL_ROLES, Role
 from gpqi.web.campaigns import tables
 from gpqi.web.campaigns.forms import TipForm
 from gpqi.web.campaigns.models import Campaign
+from gpqi.web.catalogue import catalogue
+from gpqi.web.downloads import About, disclosure_note, source
 from gpqi.web.page import Page, respond
 from gpqi.web.permissions import Access, access_for
 from gpqi.web.tables import Column, Table
@@ -58,12 +61,15 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
             ],
         )
     )
-    for c in visible_campaigns(access):
+    campaigns = list(visible_campaigns(access))
+    titles = {m.id: m.title for m in catalogue(sorted({c.indicator_id for c in campaigns})).values()}
+    page.about = About("", timezone.localdate(), "The campaigns you may see", "No counts", source(workspace()))
+    for c in campaigns:
         t.rows.append(
             {
                 "name": c.name,
                 "_href": reverse("campaigns:detail", args=[c.pk]),
-                "indicator": c.indicator_id,
+                "indicator": titles.get(c.indicator_id, c.indicator_id),
                 "start": c.start,
                 "end": c.end,
                 "target": c.target,
@@ -78,7 +84,12 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
     access = access_for(request)
     campaign = _campaign(access, pk)
     page = Page(campaign.name)
-    ctx = {"campaign": campaign, "may_edit_tip": may_edit_tip(access), "progress": None}
+    ctx = {
+        "campaign": campaign,
+        "may_edit_tip": may_edit_tip(access),
+        "progress": None,
+        "indicator_title": catalogue([campaign.indicator_id])[campaign.indicator_id].title,
+    }
     try:
         progress = progress_for(campaign.spec(), access, workspace())
     except NoSeries as exc:
@@ -86,6 +97,16 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
         return respond(request, "campaigns/detail.jinja", page, ctx)
     ctx["progress"] = progress
     ctx["latest"] = progress.programme[-1]
+    ws = workspace()
+    own = [] if sees_all_raw(access) else [access.label(p) for p in access.own_shared()]
+    page.file_parts = [f"campaign-{campaign.pk}", campaign.indicator_id]
+    page.about = About(
+        "",
+        ctx["latest"].date,
+        f"{campaign.name}: weekly cumulative uptake of every practice with a data-sharing agreement in force",
+        disclosure_note(ws, sees_all_raw(access), own),
+        source(ws),
+    )
     page.add_chart(
         "uptake-chart", "Cumulative uptake by week against the target trajectory", chart_spec(progress)
     )

@@ -428,7 +428,7 @@ VARIATION_ROWS = (  # key, label, kind: the spread of practices' values is in pe
     ("min", "Lowest", "pct"),
     ("max", "Highest", "pct"),
     ("sd", "Standard deviation", "pct"),
-    ("cv", "Coefficient of variation (SD / mean)", "num"),
+    ("cv", "Coefficient of variation", "num"),
     ("n", "Practices", "int"),
 )
 

@@ -2,6 +2,7 @@
 // the inert JSON script element ID. The server decides what data the spec holds.
 (function () {
   "use strict";
+  var PHONE = 520; // pixels of chart width below which a chart is drawn in its phone layout
   function draw(root) {
     if (typeof vegaEmbed === "undefined") return;
     root.querySelectorAll("[data-chart]").forEach(function (el) {
@@ -10,6 +11,12 @@
       if (!source) return;
       el.dataset.drawn = "1";
       var spec = JSON.parse(source.textContent);
+      // A phone's layout: legends in one column (so their entries are never cut at the edge);
+      // ticks and label wrapping follow the width inside the spec itself.
+      if (el.clientWidth < PHONE) {
+        spec.config = spec.config || {};
+        spec.config.legend = Object.assign({}, spec.config.legend, { columns: 1 });
+      }
       vegaEmbed(el, spec, { actions: false, renderer: "svg" }).then(function (result) {
         var svg = el.querySelector("svg");
         if (svg) {
