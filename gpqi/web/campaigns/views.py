@@ -63,7 +63,9 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
     )
     campaigns = list(visible_campaigns(access))
     titles = {m.id: m.title for m in catalogue(sorted({c.indicator_id for c in campaigns})).values()}
-    page.about = About("", timezone.localdate(), "The campaigns you may see", "No counts", source(workspace()))
+    page.about = About(
+        "", timezone.localdate(), "The campaigns you may see", "No counts", source(workspace())
+    )
     for c in campaigns:
         t.rows.append(
             {
