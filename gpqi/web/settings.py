@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "gpqi.web.worklists",
     "gpqi.web.audit",
     "gpqi.web.editor",
+    "gpqi.web.api",
     "axes",
 ]
 

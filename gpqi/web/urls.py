@@ -4,9 +4,13 @@ covered by the access tests automatically."""
 from django.contrib import admin
 from django.urls import include, path
 
+from gpqi.web.api.tokens import tokens
+
 urlpatterns = [
+    path("accounts/tokens/", tokens, name="api_tokens"),  # the profile's API tokens
     path("accounts/", include("gpqi.web.accounts.urls")),
     path("admin/", admin.site.urls),
+    path("api/v1/", include("gpqi.web.api.urls")),
     path("campaigns/", include("gpqi.web.campaigns.urls")),
     path("worklists/", include("gpqi.web.worklists.urls")),
     path("audit/", include("gpqi.web.audit.urls")),
