@@ -290,7 +290,7 @@ def init_workspace(path: Path | str = DEFAULT_WORKSPACE, name: str | None = None
             f'[workspace]\nname = "{title}"\n\n'
             '[engine]\nbackend = "duckdb"        # or "pyspark"\nspark_master = "local[*]"\n\n'
             "[disclosure]\n# counts shown outside the owning practice: redact at or below, round the rest\n"
-            "redact_at_or_below = 7\nround_to = 5\n\n"
+            "redact_at_or_below = 7\nround_to = 5\n# peers' list sizes (chart point sizes) are rounded to this\nlist_size_round_to = 100\n\n"
             "[ingest]\n# published snapshots kept on disk (the current one included)\nkeep_snapshots = 5\n"
             '# DuckDB memory while validating; beyond this it spills to staging/\nmemory_limit = "2GB"\n'
             "# refuse (unless --accept-shrink) when a practice sent again loses more than this share of a\n"

@@ -455,12 +455,15 @@ def indicator_frame(
 
 
 def list_sizes(
-    ws: Workspace, store: ResultsStore, access: Access, date: dt.date, codes: Any
-) -> list[int | None]:
-    """Each practice's list size as the user may see it (exact for their own, else rounded)."""
+    ws: Workspace, store: ResultsStore, access: Access | None, date: dt.date, codes: Any
+) -> list[int]:
+    """Each practice's list size as the user may see it: exact for their own practices, else
+    rounded by the gate (0 where unknown). With access None, as anyone outside every practice
+    sees them (for class-wide figures)."""
     sizes = store.list_sizes(date)
     policy = gate.Policy.of(ws)
-    return [gate.list_size(policy, sizes.get(code), code in access.own) for code in codes]
+    own = access.own if access is not None else frozenset()
+    return [gate.list_size(policy, sizes.get(code), code in own) or 0 for code in codes]
 
 
 def programme_variation(
