@@ -14,6 +14,7 @@ import pytest
 from django.urls import get_resolver
 
 from tests.web.conftest import ROLES, SPECS
+from tests.web.downloads import csv_records
 from tests.web.text import mentions
 
 PATIENT_FIELDS = ("nhs_number", "patient_id", "date_of_birth", "family_name", "given_name")
@@ -154,13 +155,7 @@ def test_api_results_match_the_league_table(login, programme):
     """The API says what the page says: the same practices, counts, ranks and flags."""
     session = login("clinician")
     token = _token(session)
-    page_rows = list(
-        csv.DictReader(
-            io.StringIO(
-                session.get("/indicators/hyp-bp-79/?download=league-table&format=csv").content.decode()
-            )
-        )
-    )
+    page_rows = csv_records(session.get("/indicators/hyp-bp-79/?download=league-table&format=csv").content)
     api = session.get("/api/v1/indicators/hyp-bp-79/results/", HTTP_AUTHORIZATION=f"Bearer {token}").json()
     by_label = {r["practice"]: r for r in api["practices"]}
     assert page_rows

@@ -4,14 +4,13 @@ rank and flag, SPC variation and assurance, and campaign status and rank, whoeve
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 
 import pytest
 
 from tests.web.conftest import ROLES
+from tests.web.downloads import csv_records
 
 LOOKERS = [r for r in ROLES if r != "iglead"] + ["iglead"]
 
@@ -19,7 +18,7 @@ LOOKERS = [r for r in ROLES if r != "iglead"] + ["iglead"]
 def _csv(client, url: str) -> list[dict[str, str]]:  # noqa: ANN001
     response = client.get(url)
     assert response.status_code == 200, url
-    return list(csv.DictReader(io.StringIO(response.content.decode())))
+    return csv_records(response.content)
 
 
 def _codes():  # noqa: ANN202
