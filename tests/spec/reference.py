@@ -334,6 +334,8 @@ def _passes(a: dict[str, Any], spec: AppointmentFilter, status: bool = True) -> 
         allowed = getattr(spec, name)
         if allowed is not None and (status or name != "status") and a[name] not in allowed:
             return False
+    if a["booked_at"] is None:  # no booking time: the lead time is unknown, never guessed
+        return spec.lead_time_days is None and spec.lead_time_hours is None
     days = (a["start_at"].date() - a["booked_at"].date()).days
     hours = (a["start_at"] - a["booked_at"]).total_seconds() / 3600
     return _in(days, spec.lead_time_days) and _in(hours, spec.lead_time_hours)

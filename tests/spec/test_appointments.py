@@ -88,6 +88,49 @@ CASES = [
     ),
     Case(
         CH,
+        "lead-time-unknown-booking",
+        "An appointment without a booking time (`booked_at` empty: some clinical systems, such as "
+        "EMIS Web, do not record one) has no lead time. A lead-time filter leaves it out of the "
+        "numerator and the denominator alike, rather than guess; filters without a lead time count it.",
+        {
+            "patients": PEOPLE,
+            "appointments": """
+                patient_id | booked_at | start_at | status
+                1 | 2024-03-10 09:00:00 | 2024-03-12 09:00:00 | did_not_attend
+                1 |  | 2024-03-12 10:00:00 | did_not_attend
+                1 |  | 2024-03-13 10:00:00 | attended
+            """,
+        },
+        DNA + "\nlead_time_hours: {max: 48}",
+        {"2024-03-31": [1]},
+        denominator=KNOWN + "\nlead_time_hours: {max: 48}",
+        expect_denominator={"2024-03-31": [1]},
+        unit="appointment",
+        period="1 month",
+    ),
+    Case(
+        CH,
+        "lead-time-unknown-booking-counted-elsewhere",
+        "The same appointments without a booking time count in an indicator that does not select "
+        "by lead time.",
+        {
+            "patients": PEOPLE,
+            "appointments": """
+                patient_id | booked_at | start_at | status
+                1 | 2024-03-10 09:00:00 | 2024-03-12 09:00:00 | did_not_attend
+                1 |  | 2024-03-12 10:00:00 | did_not_attend
+                1 |  | 2024-03-13 10:00:00 | attended
+            """,
+        },
+        DNA,
+        {"2024-03-31": [1, 2]},
+        denominator=KNOWN,
+        expect_denominator={"2024-03-31": [1, 2, 3]},
+        unit="appointment",
+        period="1 month",
+    ),
+    Case(
+        CH,
         "lead-time-above-48-hours",
         "`lead_time_hours: {above: 48}` excludes exactly 48 hours.",
         {
