@@ -14,6 +14,7 @@ never raises, so one unreadable file cannot hide the problems of the others.
 
 from __future__ import annotations
 
+import getpass
 import json
 import os
 import re
@@ -244,7 +245,7 @@ def new_definition(root: Path, indicator_id: str, like: Indicator | None = None,
     target = indicators_dir(root) / f"{indicator_id}.yaml"
     if target.exists():
         raise IndicatorError(f"{target}: already exists; edit it, or choose another id")
-    author = author or os.environ.get("USER", "") or "me"
+    author = author or getpass.getuser()
     if like is not None and like_path is not None:
         text = like_path.read_text(encoding="utf-8")
         text = _ID_LINE.sub(f"id: {indicator_id}", text, count=1)
