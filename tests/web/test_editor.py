@@ -83,7 +83,8 @@ def test_check_shows_every_error_in_place_then_the_fixed_definition(as_user):
     text = answer.content.decode()
     assert answer.status_code == 200 and "<html" not in text  # a fragment for htmx to swap in
     assert "2 problems in the definition" in text
-    assert "Line 28, numerator.all.0.latest_value.within: " in text
+    line = next(i for i, t in enumerate(broken.splitlines(), start=1) if "12 monts" in t)
+    assert f"Line {line}, numerator.all.0.latest_value.within: " in text
     assert "unknown codelist &#39;diastolic-bpp&#39;" in text
     fixed = client.post("/editor/dm-bp-local/check/", {"definition": _local_copy()}, **HX).content.decode()
     assert "The definition is valid" in fixed and "aged 17 or over" in fixed
