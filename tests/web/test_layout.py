@@ -29,6 +29,8 @@ PRACTICE_PAGES = {
         ("networks", "/networks/"),
         ("network", "/networks/{network}/"),
         ("operational", "/operational/"),
+        ("campaigns", "/campaigns/"),
+        ("campaign", "/campaigns/{campaign}/"),
         ("about", "/about/"),
         ("password", "/accounts/password/"),
     ],
@@ -79,7 +81,14 @@ def _check(page, url: str, width: int, m: dict) -> None:  # noqa: ANN001
 
 
 @pytest.mark.parametrize("username", list(PRACTICE_PAGES))
-def test_practice_pages_fit_laptop_and_phone(transactional_db, live_server, programme, browser, username):  # noqa: ANN001, F811
+def test_practice_pages_fit_laptop_and_phone(  # noqa: ANN201
+    transactional_db,  # noqa: ANN001
+    live_server,  # noqa: ANN001
+    programme,  # noqa: ANN001
+    campaign,  # noqa: ANN001
+    browser,  # noqa: ANN001, F811
+    username: str,
+):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     for width in WIDTHS:
         context = browser.new_context(base_url=live_server.url, viewport={"width": width, "height": 900})
@@ -90,7 +99,7 @@ def test_practice_pages_fit_laptop_and_phone(transactional_db, live_server, prog
         page.click("button[type=submit]")
         page.wait_for_load_state("networkidle")
         for name, path in PRACTICE_PAGES[username]:
-            url = path.format(own=programme.own, network=programme.network)
+            url = path.format(own=programme.own, network=programme.network, campaign=campaign.campaign.pk)
             m = _visit(page, url)
             if name in SHOTS:  # the top of the page (kept small: they are committed)
                 height = min(page.evaluate("document.documentElement.scrollHeight"), SHOT_HEIGHT[width])

@@ -62,14 +62,15 @@ def _standing_columns() -> list[Column]:
     return [
         Column("practice", "Practice"),
         Column("rank", "Rank", "int"),
-        Column("numerator", "Vaccinated", "int"),
-        Column("denominator", "Eligible", "int"),
         Column("value", "Uptake", "pct"),
-        Column("target", "Target", "pct"),
         Column("expected", "Trajectory now", "pct"),
-        Column("gap", "Difference (points)", "num"),
         Column("to_trajectory", "More needed for the trajectory", "int"),
         Column("status", "Status"),
+        # counts and the gap in points: under "More figures" (and in the downloads)
+        Column("numerator", "Vaccinated", "int", detail=True),
+        Column("denominator", "Eligible", "int", detail=True),
+        Column("target", "Target", "pct", detail=True),
+        Column("gap", "Difference (points)", "num", detail=True),
     ]
 
 
@@ -106,9 +107,14 @@ def behind_table(p: CampaignProgress) -> Table:
     return _fill(t, p.behind, _standing_row, lambda s: s.own and not p.central)
 
 
+WEEKS_SHOWN = 8  # weeks of the weekly table that fit a laptop's width
+
+
 def weekly_table(p: CampaignProgress) -> Table:
+    # the latest WEEKS_SHOWN weeks on the page; earlier ones under "More figures" (all downloaded)
+    first_shown = len(p.weeks) - WEEKS_SHOWN
     cols = [Column("practice", "Practice")] + [
-        Column(f"w{i}", w.strftime("%d %b"), "pct") for i, w in enumerate(p.weeks)
+        Column(f"w{i}", w.strftime("%d %b"), "pct", detail=i < first_shown) for i, w in enumerate(p.weeks)
     ]
     t = Table("weekly-uptake", "Cumulative uptake by practice and week", cols)
 
