@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 WORKSPACE ?= gpqi-workspace
 
-.PHONY: install demo test test-fast lint format bench clean
+.PHONY: install demo test test-fast lint format bench screenshots clean
 
 $(BIN)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,10 @@ lint: install
 format: install
 	$(BIN)/ruff check --fix gpqi tests
 	$(BIN)/ruff format gpqi tests
+
+screenshots: install  ## refresh the committed page screenshots (test-artifacts/screenshots/layout-*.png)
+	$(BIN)/pytest -q -m browser tests/web/test_layout.py
+	cp test-artifacts/screenshots/latest/layout-*.png test-artifacts/screenshots/
 
 bench: install  ## speed and memory report (see docs/benchmarks.md)
 	$(BIN)/gpqi bench --patients $${PATIENTS:-100000}

@@ -1,8 +1,9 @@
 """Pages that fit: in Debian's Chromium (Playwright), every page a practice user reaches is opened
 at a 1280-px laptop and a 390-px phone. At 1280 no table and no chart may pass the window's edge;
 at 390 the page may not scroll sideways (a wide table scrolls inside its own box). axe-core
-(WCAG 2.2 A/AA) stays clean at both widths. Screenshots of the main pages at both widths are kept
-in test-artifacts/screenshots/layout-*.png (committed: they show what a user sees)."""
+(WCAG 2.2 A/AA) stays clean at both widths. Screenshots of the main pages at both widths go to
+test-artifacts/screenshots/latest/; `make screenshots` runs this test and copies them to
+test-artifacts/screenshots/layout-*.png, which are committed (they show what a user sees)."""
 
 from __future__ import annotations
 
@@ -38,6 +39,7 @@ PRACTICE_PAGES = {
 }
 SHOTS = {"home", "practice", "indicator", "operational", "networks"}
 SHOT_HEIGHT = {1280: 1600, 390: 2400}  # pixels of each page kept in its screenshot
+LATEST = SCREENSHOTS / "latest"
 
 # What passes the window: tables and charts past its right edge (at 1280), and how far the page
 # itself scrolls sideways (at 390: tables inside their scroll box may be wider).
@@ -89,7 +91,7 @@ def test_practice_pages_fit_laptop_and_phone(  # noqa: ANN201
     browser,  # noqa: ANN001, F811
     username: str,
 ):
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    LATEST.mkdir(parents=True, exist_ok=True)
     for width in WIDTHS:
         context = browser.new_context(base_url=live_server.url, viewport={"width": width, "height": 900})
         page = context.new_page()
@@ -104,7 +106,7 @@ def test_practice_pages_fit_laptop_and_phone(  # noqa: ANN201
             if name in SHOTS:  # the top of the page (kept small: they are committed)
                 height = min(page.evaluate("document.documentElement.scrollHeight"), SHOT_HEIGHT[width])
                 page.screenshot(
-                    path=str(SCREENSHOTS / f"layout-{name}-{width}.png"),
+                    path=str(LATEST / f"layout-{name}-{width}.png"),
                     full_page=True,
                     clip={"x": 0, "y": 0, "width": width, "height": height},
                 )
