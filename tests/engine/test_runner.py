@@ -219,3 +219,52 @@ def test_counting_matches_membership(ws):
         num = counts.get((row.indicator_id, row.org_code, day, "numerator"), 0)
         pre = counts.get((row.indicator_id, row.org_code, day, "before_exclusions"), 0)
         assert (row.numerator, row.denominator, row.excluded) == (num, den, pre - den), row
+
+
+HYP_EVENTS = """
+    patient_id | date | code | numeric_value
+    1 | 2015-01-01 | @hypertension |
+    1 | 2024-01-10 | @systolic-bp | 135
+    1 | 2024-01-10 | @diastolic-bp | 85
+    1 | 2024-02-01 | @hypertension-invite |
+    1 | 2024-02-08 | @hypertension-invite |
+    2 | 2016-01-01 | @hypertension |
+    2 | 2024-02-10 | @systolic-bp | 150
+    2 | 2024-02-10 | @diastolic-bp | 85
+    2 | 2024-02-15 | @hypertension-invite |
+    2 | 2024-02-22 | @hypertension-invite |
+    4 | 2016-01-01 | @hypertension |
+    4 | 2024-02-10 | @systolic-bp | 150
+    4 | 2024-02-10 | @diastolic-bp | 85
+    4 | 2024-02-15 | @hypertension-unsuitable |
+    5 | 2016-01-01 | @hypertension |
+"""
+
+
+def test_worklists_keep_payment_exceptions_and_drop_other_exceptions(tmp_path):
+    """hyp-bp-79: patient 2 (above target, two invitations a week apart) leaves the
+    denominator for payment but stays on the worklist; patient 4 (above target, care
+    unsuitable) leaves both; patient 1 is at target despite the invitations and counts; the
+    worklist agrees with per-patient membership (`needs_care` minus the numerator)."""
+    tables = _tables()
+    tables["clinical_events"] = [_codes(r) for r in table(HYP_EVENTS)]
+    ws = write_snapshot(tmp_path / "ws", tables)
+    outcome = run(ws, ["hyp-bp-79"], dates=DATES)
+    p1 = _row(outcome.results, "hyp-bp-79", "P1", "2024-03-31")
+    assert (p1.numerator, p1.denominator, p1.excluded) == (1, 1, 1)
+    p2 = _row(outcome.results, "hyp-bp-79", "P2", "2024-03-31")
+    assert (p2.numerator, p2.denominator, p2.excluded) == (0, 0, 1)
+    listed = pq.read_table(ws.worklist_path("P1", "hyp-bp-79")).to_pandas()
+    assert list(listed["patient_id"]) == [2]
+    assert listed["reason"].tolist() == ["above_target"]
+    assert pq.read_table(ws.worklist_path("P2", "hyp-bp-79")).num_rows == 0
+    backend = connect("duckdb")
+    try:
+        frame = evaluate(backend, open_snapshot(backend, ws), [get("hyp-bp-79")], [dt.date(2024, 3, 31)])
+    finally:
+        backend.close()
+    members = {part: set(frame[frame["part"] == part]["unit_id"]) for part in ("needs_care", "numerator")}
+    everywhere = set()
+    for practice in ("P1", "P2", "P3"):
+        everywhere |= set(pq.read_table(ws.worklist_path(practice, "hyp-bp-79")).to_pandas()["patient_id"])
+    assert everywhere == members["needs_care"] - members["numerator"]
