@@ -378,7 +378,7 @@ class _Reader:
             )  # fmt: skip
 
     def _Condition(self, res, rel, row, raw) -> None:
-        day = _date(res.get("onsetDateTime")) or _date(res.get("recordedDate"))
+        day = _onset(res)
         if day is None:
             self.out.reject(
                 rel, row, "no_date", "onset[x]", None, "the Condition has no onset or recorded date", raw
@@ -387,7 +387,7 @@ class _Reader:
         self._event(res, rel, row, raw, res.get("code"), day)
 
     def _AllergyIntolerance(self, res, rel, row, raw) -> None:
-        day = _date(res.get("onsetDateTime")) or _date(res.get("recordedDate"))
+        day = _onset(res)
         if day is None:
             self.out.reject(
                 rel,
@@ -485,6 +485,12 @@ def _effective(res: dict):
         or (res.get("effectivePeriod") or {}).get("start")
         or res.get("effectiveInstant")
     )
+
+
+def _onset(res: dict) -> str | None:
+    """A condition's or allergy's date: its onset (dateTime, or a period's start), else when recorded."""
+    onset = res.get("onsetDateTime") or (res.get("onsetPeriod") or {}).get("start")
+    return _date(onset) or _date(res.get("recordedDate"))
 
 
 def _entered_in_error(res: dict) -> bool:
