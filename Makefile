@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 WORKSPACE ?= gpqi-workspace
 
-.PHONY: install demo test test-fast lint format bench screenshots clean
+.PHONY: install demo test test-fast lint format bench screenshots mutate clean
 
 $(BIN)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,6 +41,10 @@ format: install
 screenshots: install  ## refresh the committed page screenshots (test-artifacts/screenshots/layout-*.png)
 	$(BIN)/pytest -q -m browser tests/web/test_layout.py
 	cp test-artifacts/screenshots/latest/layout-*.png test-artifacts/screenshots/
+
+mutate: install  ## mutation testing (mutmut; [tool.mutmut] in pyproject.toml; not in `make test`; docs/testing.md)
+	nice $(BIN)/mutmut run $(MUTANTS)
+	$(BIN)/mutmut results
 
 bench: install  ## speed and memory report (see docs/benchmarks.md)
 	$(BIN)/gpqi bench --patients $${PATIENTS:-100000}

@@ -54,9 +54,18 @@ def test_distribution_two_dates_sized_by_list_size(check_spec):
     medians = {m["period"]: m["median"] for m in _layers(spec, "tick")[0]["data"]["values"]}
     assert medians["March 2015"] == pytest.approx(np.median([0.2 + 0.02 * i for i in range(20)]))
     assert medians["March 2018"] == pytest.approx(0.8 + 0.005 * 9.5)
-    # stable spread: the same practice gets the same offset every time
-    assert [r["offset"] for r in dots["data"]["values"][:2]] == [jitter("P0")] * 2
-    assert jitter("P0") == jitter("P0") and -1 <= jitter("anything") <= 1
+    # stable spread: a practice's offset is the same in both periods and in a chart built again
+    # from the rows in another order, differs between practices, and spreads over [-1, 1]
+    offsets: dict[str, set[float]] = {}
+    for r in dots["data"]["values"]:
+        offsets.setdefault(r["label"], set()).add(r["offset"])
+    assert all(len(v) == 1 for v in offsets.values()) and len(offsets) == 20
+    again = distribution_chart(list(reversed(rows)), highlight="P3", title="pulse checks")
+    again_offsets = {r["label"]: r["offset"] for r in _layers(again, "point")[0]["data"]["values"]}
+    assert again_offsets == {label: next(iter(v)) for label, v in offsets.items()}
+    spread = sorted(again_offsets.values())
+    assert len(set(spread)) == 20 and -1 <= spread[0] < -0.5 and 0.5 < spread[-1] <= 1
+    assert again_offsets["P0"] == jitter("P0") != jitter("P1")
     assert "March 2015: 20 practices, median 39%" in spec["description"]
     assert b"<svg" in render(spec, "svg")[:200]
 

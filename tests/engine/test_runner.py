@@ -268,3 +268,52 @@ def test_worklists_keep_payment_exceptions_and_drop_other_exceptions(tmp_path):
     for practice in ("P1", "P2", "P3"):
         everywhere |= set(pq.read_table(ws.worklist_path(practice, "hyp-bp-79")).to_pandas()["patient_id"])
     assert everywhere == members["needs_care"] - members["numerator"]
+
+
+EDGE_PATIENTS = """
+    patient_id | date_of_birth | sex | type1_opt_out | family_name
+    11 | 1950-01-01 | male | false | Edge
+    12 | 1950-01-01 | male | false | Inside
+    13 | 1950-01-01 | male | false | Controlled
+    14 | 1950-01-01 | male | false | Outside
+"""
+EDGE_EVENTS = """
+    patient_id | date | code | numeric_value
+    11 | 2010-01-01 | @diabetes |
+    11 | 2023-03-31 | @systolic-bp | 120
+    11 | 2023-03-31 | @diastolic-bp | 70
+    12 | 2010-01-01 | @diabetes |
+    12 | 2023-04-01 | @systolic-bp | 150
+    12 | 2023-04-01 | @diastolic-bp | 85
+    13 | 2010-01-01 | @diabetes |
+    13 | 2023-04-01 | @systolic-bp | 120
+    13 | 2023-04-01 | @diastolic-bp | 70
+    14 | 2010-01-01 | @diabetes |
+    14 | 2023-03-30 | @systolic-bp | 120
+    14 | 2023-03-30 | @diastolic-bp | 70
+"""
+
+
+def test_worklist_reason_at_the_edge_of_the_window(tmp_path):
+    """dm-bp looks back 12 months from 31 March 2024: a reading on 31 March 2023 is exactly 12
+    months old, outside the window (`within` counts d - 12 months < e <= d), so that patient is
+    listed as out of date, not as "not done"; a day later it counts."""
+    registrations = [
+        {"patient_id": str(p), "practice_code": "P1", "start_date": "2000-01-01"} for p in (11, 12, 13, 14)
+    ]
+    ws = write_snapshot(
+        tmp_path / "ws",
+        {
+            "practices": PRACTICES[:1],
+            "patients": table(EDGE_PATIENTS),
+            "registrations": registrations,
+            "clinical_events": [_codes(r) for r in table(EDGE_EVENTS)],
+        },
+    )
+    run(ws, ["dm-bp"], dates="2024-03-31")
+    rows = pq.read_table(ws.worklist_path("P1", "dm-bp")).to_pandas().set_index("patient_id")
+    assert rows.loc[11, "reason"] == "out_of_date"  # exactly 12 months old
+    assert rows.loc[11, "last_date"] == dt.date(2023, 3, 31)
+    assert rows.loc[14, "reason"] == "out_of_date"  # a day older
+    assert rows.loc[12, "reason"] == "above_target"  # a day younger: in the window, but 150
+    assert 13 not in rows.index  # a day younger and controlled: in the numerator

@@ -16,6 +16,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from gpqi.codelists import load
 from gpqi.engine.backends import connect, spark_session
 from gpqi.engine.membership import evaluate
 from gpqi.indicators import parse
@@ -31,10 +32,10 @@ REPORTING = [
     dt.date(2024, 3, 1),
     dt.date(2024, 3, 31),
 ]
-OFFSETS = [
-    dt.timedelta(0),
-    dt.timedelta(days=-1),
-    dt.timedelta(days=1),
+# Offsets from a reporting date, weighted to the boundary itself and a day either side (listed
+# three times: drawn half the time), then the edges of weeks, months and years back.
+EDGE = [dt.timedelta(0), dt.timedelta(days=-1), dt.timedelta(days=1)]
+OFFSETS = EDGE * 3 + [
     dt.timedelta(days=-6),
     dt.timedelta(days=-7),
     dt.timedelta(days=-29),
@@ -43,6 +44,7 @@ OFFSETS = [
     dt.timedelta(days=-224),
     dt.timedelta(days=-365),
     dt.timedelta(days=-366),
+    dt.timedelta(days=-367),
 ]
 CODES = {
     "clinical_events": [
@@ -56,6 +58,8 @@ CODES = {
     "vaccinations": ["flu-vaccination"],
     "medications": ["statins"],
 }
+# Two codes of each codelist: the first and the last, so both ends of a list are exercised.
+CODES_OF = {slug: [load(slug).codes[0], load(slug).codes[-1]] for slugs in CODES.values() for slug in slugs}
 VALUES = [None, 120.0, 140.0, 140.5, 150.0]
 
 HEADER = {
@@ -113,7 +117,7 @@ def birth(c: Chooser) -> dt.date:
 
 def dataset(c: Chooser) -> dict:
     patients, registrations, events = [], [], {name: [] for name in CODES}
-    for pid in range(1, c.integer(1, 5) + 1):
+    for pid in range(1, c.integer(8, 12) + 1):
         dob = birth(c)
         dod = c.pick([None, None, near(c)])
         patients.append(
@@ -125,7 +129,9 @@ def dataset(c: Chooser) -> dict:
                 "type1_opt_out": False,
             }
         )
-        start = near(c)
+        # Most patients registered long before the reporting dates (so registration rules pass
+        # and the other criteria are what is tested), some at a boundary.
+        start = c.pick([_shift(c.pick(REPORTING), 10), near(c)])
         if c.integer(0, 1):
             # An earlier spell that ends the day before (continuous) or two days before (a gap).
             first_end = start - dt.timedelta(days=c.pick([1, 2]))
@@ -144,30 +150,33 @@ def dataset(c: Chooser) -> dict:
             {"patient_id": pid, "practice_code": "P1", "start_date": start, "end_date": None}
         )
         for table, slugs in CODES.items():
-            for _ in range(c.integer(0, 3)):
-                row = {"patient_id": pid, "date": near(c), "code": c.pick(slugs)}
+            for _ in range(c.integer(2, 6)):
+                # a real code of the codelist (a slug is not a code: it would match nothing)
+                row = {"patient_id": pid, "date": near(c), "code": c.pick(CODES_OF[c.pick(slugs)])}
                 if table == "clinical_events":
                     row["numeric_value"] = c.pick(VALUES)
                 events[table].append(row)
     return {"patients": patients, "registrations": registrations, "events": events}
 
 
-def leaf(c: Chooser) -> dict:
-    kind = c.pick(
-        [
-            "registered",
-            "age",
-            "sex",
-            "event",
-            "latest",
-            "register",
-            "pregnant",
-            "reached",
-            "vacc",
-            "med",
-            "invites",
-        ]
-    )
+KINDS = [
+    "registered",
+    "age",
+    "sex",
+    "event",
+    "latest",
+    "register",
+    "pregnant",
+    "reached",
+    "vacc",
+    "med",
+    "invites",
+]
+COMMON = ["registered", "sex", "vacc", "med", "register"]  # often met by a generated patient
+
+
+def leaf(c: Chooser, kinds: list[str] = KINDS) -> dict:
+    kind = c.pick(kinds)
     window = c.pick(WINDOWS)
     if kind == "registered":
         period = c.pick(["3 months", "1 year", "1 month"])
@@ -221,8 +230,23 @@ def group(c: Chooser, depth: int = 0) -> dict:
     return out or {"all": [leaf(c)]}
 
 
+def small_group(c: Chooser) -> dict:
+    """One or two criteria that must hold, sometimes one that must not: met by a fair share of
+    the generated patients, so most examples compare non-empty sets."""
+    out: dict = {"all": [leaf(c) for _ in range(c.pick([1, 1, 2]))]}
+    if c.integer(0, 4) == 0:
+        out["none"] = [leaf(c)]
+    return out
+
+
+def common(c: Chooser) -> dict:
+    return {"all": [leaf(c, COMMON)]}
+
+
 def definition(c: Chooser, ident: str = "generated") -> str:
-    data = {"id": ident, **HEADER, "denominator": group(c), "numerator": group(c)}
+    denominator = c.pick([common, common, small_group, small_group, group])(c)
+    numerator = c.pick([common, common, common, common, small_group, group])(c)
+    data = {"id": ident, **HEADER, "denominator": denominator, "numerator": numerator}
     for name in ("exceptions", "payment_exceptions"):
         if c.integer(0, 2) == 0:
             data[name] = [leaf(c) for _ in range(c.integer(1, 2))]
@@ -282,6 +306,20 @@ def test_duckdb_matches_reference(duck, example, days):
     days = sorted(days)
     frame = evaluate(duck, upload(duck, data), [indicator], days)
     assert as_members(frame).get(indicator.id, set()) == reference_members(data, indicator, days), text
+
+
+def test_most_generated_examples_have_members():
+    """The oracle only tests what it is shown: most examples must put generated patients in both
+    the denominator and the numerator (a floor, on a fixed seed of the same generator)."""
+    rng = random.Random(20261201)
+    days = [dt.date(2023, 8, 31), dt.date(2024, 2, 29), dt.date(2024, 3, 31)]
+    both = 0
+    for number in range(40):
+        chooser = Chooser(rng=rng)
+        data, text = dataset(chooser), definition(chooser, f"generated-{number}")
+        parts = {part for part, *_ in reference_members(data, parse(text), days)}
+        both += {"denominator", "numerator"} <= parts
+    assert both >= 18, f"only {both} of 40 examples have both a denominator and a numerator"
 
 
 @pytest.mark.spark

@@ -113,8 +113,9 @@ agreements = st.fixed_dictionaries(
         "status": st.sampled_from(STATUSES),
         "direct_care": st.booleans(),
         "aggregate_benchmarking": st.booleans(),
-        "start": st.integers(-800, 30),  # days from today
-        "end": st.one_of(st.none(), st.integers(-30, 800)),
+        # days from today, weighted to the boundary: yesterday, today and tomorrow
+        "start": st.one_of(st.sampled_from([-1, 0, 1]), st.integers(-800, 30)),
+        "end": st.one_of(st.none(), st.sampled_from([-1, 0, 1]), st.integers(-30, 800)),
     }
 )
 
