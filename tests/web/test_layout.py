@@ -47,6 +47,7 @@ MEASURE = """() => {
   const vw = document.documentElement.clientWidth;
   const wide = [];
   document.querySelectorAll('table, .gpqi-chart, .gpqi-chart svg, .gpqi-table-scroll').forEach(el => {
+    if (el.closest('details:not([open])')) return;  // folded away: not on the screen
     const box = el.closest('.gpqi-table-scroll');
     const r = el.getBoundingClientRect();
     const inBox = box && box !== el;

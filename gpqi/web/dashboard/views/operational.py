@@ -162,6 +162,8 @@ def operational(request: HttpRequest, c: Ctx) -> HttpResponse:
             "code_box": len(options) > PICKER_LIMIT,
             "date": c.date,
             "groups": charts,
+            # measures whose peer figures are withheld (too many practices' counts too small)
+            "no_peers": sum(1 for r in table.rows if r["median"] is None),
         },
     )
 

@@ -2,7 +2,7 @@
 // the inert JSON script element ID. The server decides what data the spec holds.
 (function () {
   "use strict";
-  var PHONE = 520; // pixels of chart width below which a chart is drawn in its phone layout
+  var NARROW = 640; // pixels of chart width below which a chart is drawn in its phone (narrow) layout
   function draw(root) {
     if (typeof vegaEmbed === "undefined") return;
     root.querySelectorAll("[data-chart]").forEach(function (el) {
@@ -13,7 +13,7 @@
       var spec = JSON.parse(source.textContent);
       // A phone's layout: legends in one column (so their entries are never cut at the edge);
       // ticks and label wrapping follow the width inside the spec itself.
-      if (el.clientWidth < PHONE) {
+      if (el.clientWidth < NARROW) {
         spec.config = spec.config || {};
         spec.config.legend = Object.assign({}, spec.config.legend, { columns: 1 });
       }
