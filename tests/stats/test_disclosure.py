@@ -74,3 +74,22 @@ def test_table_example_and_errors():
         disclose_table(pd.DataFrame({"numerator": [9], "denominator": [8]}))
     with pytest.raises(ValueError, match="no column 'numerator'"):
         disclose_table(pd.DataFrame({"n": [9]}))
+
+
+def test_table_with_missing_counts_and_its_own_thresholds():
+    """Killed mutants (docs/testing.md): the thresholds are passed through, nullable integer
+    columns with missing values read as missing, and a missing denominator withholds the rate
+    even when the numerator is shown."""
+    table = pd.DataFrame(
+        {
+            "numerator": pd.array([12, 50, pd.NA, 16], dtype="Int64"),
+            "denominator": pd.array([30, pd.NA, 40, 44], dtype="Int64"),
+        }
+    )
+    out = disclose_table(table, redact_at_or_below=12, round_to=10)
+    assert np.isnan(out["numerator"].iloc[0]) and out["denominator"].iloc[0] == 30  # 12 <= 12: redacted
+    assert out["numerator"].iloc[1] == 50 and np.isnan(out["denominator"].iloc[1])
+    assert np.isnan(out["value"].iloc[1])  # no denominator shown: no rate
+    assert np.isnan(out["numerator"].iloc[2]) and out["denominator"].iloc[2] == 40
+    assert (out["numerator"].iloc[3], out["denominator"].iloc[3]) == (20, 40)  # rounded to tens
+    assert out["value"].iloc[3] == 0.5 and out["redacted"].tolist() == [True, False, True, False]
