@@ -43,6 +43,12 @@ def _register() -> None:
     from gpqi.web.campaigns import cli as campaigns_cli
 
     campaigns_cli.register(app)  # `gpqi campaign` and `gpqi newsletter`
+    from gpqi.web.packs import cli as packs_cli
+
+    packs_cli.register(app)  # `gpqi pack`
+    from gpqi.web.alerts import cli as alerts_cli
+
+    alerts_cli.register(app)  # `gpqi alerts`
     from gpqi.programmes import cli as programmes_cli
 
     programmes_cli.register(app)

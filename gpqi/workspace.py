@@ -108,6 +108,15 @@ class IndicatorsSection(_Strict):
     require_checked_by: bool = False
 
 
+class AlertsSection(_Strict):
+    """The monthly alerts digest (docs/alerts.md)."""
+
+    min_denominator: int = Field(30, ge=1)  # a practice with fewer in the denominator never alerts
+    window: int = Field(12, ge=2)  # CUSUM reference window, months
+    sensitivity: float = Field(5.0, gt=0)  # CUSUM threshold, in SDs of the window
+    site_url: str = "http://127.0.0.1:8000"  # the dashboard's address, for links in the email
+
+
 class Config(_Strict):
     workspace: WorkspaceSection = WorkspaceSection()
     indicators: IndicatorsSection = IndicatorsSection()
@@ -115,6 +124,7 @@ class Config(_Strict):
     disclosure: DisclosureSection = DisclosureSection()
     ingest: IngestSection = IngestSection()
     email: EmailSection = EmailSection()
+    alerts: AlertsSection = AlertsSection()
 
 
 @dataclass(frozen=True)

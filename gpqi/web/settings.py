@@ -70,6 +70,8 @@ INSTALLED_APPS = [
     "gpqi.web.editor",
     "gpqi.web.api",
     "axes",
+    "gpqi.web.projects",
+    "gpqi.web.alerts",
 ]
 
 MIDDLEWARE = [

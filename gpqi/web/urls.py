@@ -15,6 +15,9 @@ urlpatterns = [
     path("worklists/", include("gpqi.web.worklists.urls")),
     path("audit/", include("gpqi.web.audit.urls")),
     path("editor/", include("gpqi.web.editor.urls")),
+    path("projects/", include("gpqi.web.projects.urls")),
+    path("packs/", include("gpqi.web.packs.urls")),
+    path("alerts/", include("gpqi.web.alerts.urls")),
     path("", include("gpqi.web.dashboard.urls")),
 ]
 

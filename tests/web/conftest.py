@@ -143,3 +143,44 @@ def campaign(programme) -> CampaignSetup:  # noqa: ANN001
     active = campaign_data.create_campaign()
     draft = campaign_data.create_campaign(name="Draft campaign", status="draft")
     return CampaignSetup(active, draft, frame)
+
+
+def _project(code: str, title: str, **extra):  # noqa: ANN202
+    from gpqi.web.governance.models import Practice
+    from gpqi.web.projects.models import PdsaCycle, Project
+
+    p = Project.objects.create(
+        title=title,
+        indicator_id="hyp-bp-79",
+        aim_from=50,
+        aim_to=70,
+        aim_by=dt.date(2026, 3, 31),
+        team="Dr Alice Example (GP lead)",
+        status=Project.ACTIVE,
+        **extra,
+    )
+    p.practices.set(Practice.objects.filter(code=code))
+    PdsaCycle.objects.create(
+        project=p, title=f"{title} cycle", start=dt.date(2025, 3, 1), plan="Call patients"
+    )
+    return p
+
+
+@pytest.fixture
+def projects(programme):  # noqa: ANN001, ANN201
+    """A project at the clinician's practice, a facilitated one, an anonymous peer's, a named
+    peer's and one at the practice whose agreement is suspended."""
+    from gpqi.web.governance.models import Practice
+    from gpqi.web.projects.models import Annotation
+
+    for i, code in enumerate((programme.own, programme.anonymous_peer, programme.suspended)):
+        Annotation.objects.create(
+            practice=Practice.objects.get(code=code), date=dt.date(2024, 5, 1), text=f"Note {i}"
+        )
+    return {
+        "own": _project(programme.own, "Own practice BP recall"),
+        "facilitated": _project(programme.facilitated[0], "Facilitated BP clinic"),
+        "anonymous": _project(programme.anonymous_peer, "Anonymous peer BP texts"),
+        "named": _project(programme.named_peer, "Named peer BP group"),
+        "suspended": _project(programme.suspended, "Suspended practice project"),
+    }

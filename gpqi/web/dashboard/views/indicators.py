@@ -16,6 +16,8 @@ from gpqi.access import figures
 from gpqi.access.booking import booking_gaps
 from gpqi.access.focus import Focus, default_focus
 from gpqi.access.scope import Access
+from gpqi.charts.annotations import annotate
+from gpqi.charts.annotations import keys as mark_keys
 from gpqi.charts.funnel import limit_grid as funnel_limit_grid
 from gpqi.charts.marks import with_definition_changes
 from gpqi.web.catalogue import IndicatorMeta, domain_sort_key
@@ -35,6 +37,7 @@ from gpqi.web.dashboard.views.common import (
 )
 from gpqi.web.governance import improvement
 from gpqi.web.page import Page, respond
+from gpqi.web.projects.marks import chart_marks
 from gpqi.web.tables import Column, Table
 
 LEAGUE_PAGE_ROWS = 50  # league table rows per page (every row is in the downloads)
@@ -505,11 +508,16 @@ def _add_trend(page: Page, s: Selection, changes: list[tuple[str, str]]) -> dict
     )
     sspc = view["series_spc"]
     what = f"{sspc.season_point} of each season" if sspc.seasonal else "trend"
+    # QI projects' PDSA cycles and notes of a practice focus, marked per request (they change
+    # without a new run)
+    marks = [] if sspc.seasonal else chart_marks(focus, s.indicator_id)
     page.add_chart(
         "trend",
         f"{focus_label}: {what}, {sspc.result.chart_label} with statistical process control limits",
         # a seasonal chart's x is the season, not the date: no date marks on it
-        view["spc_spec"] if sspc.seasonal else with_definition_changes(view["spc_spec"], changes),
+        view["spc_spec"]
+        if sspc.seasonal
+        else annotate(with_definition_changes(view["spc_spec"], changes), marks),
     )
     table = page.add_table(
         Table(
@@ -545,6 +553,7 @@ def _add_trend(page: Page, s: Selection, changes: list[tuple[str, str]]) -> dict
         "chart_reason": sspc.result.chart_reason,
         "seasonal": sspc.season_point,
         "rebase": [d.strftime("%B %Y") for d in sspc.rebase_dates],
+        "marks": mark_keys(marks),
     }
 
 

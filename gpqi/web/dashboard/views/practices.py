@@ -22,6 +22,7 @@ from gpqi.web.dashboard.views.common import (
 )
 from gpqi.web.governance import improvement
 from gpqi.web.page import Page, respond
+from gpqi.web.projects.marks import practice_panel
 from gpqi.web.tables import Column, Table
 
 
@@ -119,7 +120,7 @@ def practice(request: HttpRequest, c: Ctx, code: str) -> HttpResponse:
         request,
         "dashboard/practice.jinja",
         page,
-        {"info": info, "groups": groups, "date": c.date, "code": code},
+        {"info": info, "groups": groups, "date": c.date, "code": code, "qi": practice_panel(code)},
     )
 
 
