@@ -57,17 +57,24 @@ def _env(html: bool) -> Environment:
     return env
 
 
+def _ordinal(n: float) -> str:
+    k = int(round(n))
+    suffix = "th" if 10 <= k % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(k % 10, "th")
+    return f"{k}{suffix}"
+
+
 def why(alert: Alert) -> str:
     """One sentence on why an indicator alerted."""
     parts = []
     if alert.cusum and alert.percentile is not None and alert.reference is not None:
         parts.append(
-            f"its position among practices moved from about the {alert.reference:.0f}th to the "
-            f"{alert.percentile:.0f}th percentile (CUSUM)"
+            f"its position among practices moved from about the {_ordinal(alert.reference)} to the "
+            f"{_ordinal(alert.percentile)} percentile (CUSUM)"
         )
     if alert.spc:
         parts.append(f"its own chart shows a new special cause ({RULES.get(alert.spc, alert.spc)})")
-    return " and ".join(parts).capitalize() + "."
+    text = " and ".join(parts)
+    return text[:1].upper() + text[1:] + "."
 
 
 def build(
