@@ -5,14 +5,13 @@ test-artifacts/screenshots/."""
 
 from __future__ import annotations
 
-import csv
-import io
 from pathlib import Path
 
 import pytest
 
 from tests.web.directcare import *  # noqa: F403  (fixtures dc, as_user)
 from tests.web.directcare import PASSWORD
+from tests.web.downloads import csv_about, csv_records
 from tests.web.test_browser import SCREENSHOTS, _axe, browser  # noqa: F401  (the browser fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -93,7 +92,11 @@ def test_clinician_worklist_journey(audit_cleanup, live_server, dc, browser):  #
     with page.expect_download() as info:
         page.click("#worklist-body .gpqi-downloads a:has-text('CSV')")
     path = info.value.path()
-    rows = list(csv.DictReader(io.StringIO(Path(path).read_text(encoding="utf-8"))))
+    content = Path(path).read_text(encoding="utf-8")
+    rows = csv_records(content)
+    # the browser saves it under a name that says what it is
+    day = csv_about(content)["Reporting date"]
+    assert info.value.suggested_filename == f"P1_worklist_dm-bp_{day}.csv"
     assert [r["Why"] for r in rows] == ["Never recorded", "Never recorded"]
     assert [int(r["Age"]) for r in rows] == ages
     assert not [e for e in errors if "Content Security Policy" in e or "Uncaught" in e], errors
@@ -103,7 +106,12 @@ def test_clinician_worklist_journey(audit_cleanup, live_server, dc, browser):  #
     page.goto("/audit/?user=clinician")
     page.wait_for_load_state("networkidle")
     text = page.locator("#table-audit-log").inner_text()
-    assert "Downloaded" in text and "Viewed" in text and "dm-bp" in text
+    assert (
+        "Downloaded" in text
+        and "Viewed" in text
+        and "Diabetes — last blood pressure 140/90 or less" in text
+        and "Clinician" in text
+    )
     _check(page, "audit-1-search")
     assert not errors, errors
     context.close()
