@@ -9,6 +9,7 @@ import os
 
 import pytest
 
+from gpqi.engine import run
 from tests.web import editor_setup
 from tests.web.conftest import PASSWORD
 from tests.web.test_browser import CHROMIUM, SCREENSHOTS, _axe
@@ -112,6 +113,16 @@ def test_editor_journey(live_server, root, browser, tmp_path, width):
     assert "Waiting for the next run" in page.content()
     _check_axe(page, "pending indicator page")
     page.screenshot(path=f"{shot}-5-pending.png", full_page=True)
+
+    # After the run: the results, the definition in plain English, codelists and version history.
+    run(root, ["pulse-local"], dates=editor_setup.DATES, worklists=False)
+    page.goto("/indicators/pulse-local/?focus=programme")
+    page.wait_for_load_state("networkidle")
+    if page.locator("[data-chart]").count():
+        page.wait_for_selector(".gpqi-chart--drawn", timeout=15000)
+    assert "Waiting for the next run" not in page.content() and "Version history" in page.content()
+    _check_axe(page, "indicator page after the run")
+    page.screenshot(path=f"{shot}-7-indicator.png", full_page=True)
 
     page.goto("/editor/codelists/")
     _check_axe(page, "codelists")
