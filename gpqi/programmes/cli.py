@@ -28,11 +28,15 @@ def demo(
     prepare(workspace)
     # Django models load only once `prepare` has set Django up for this workspace.
     from gpqi.programmes.demo_accounts import DEMO_PASSWORD, setup_governance
-    from gpqi.programmes.demo_projects import setup_alert_subscriptions, setup_projects
+    from gpqi.programmes.demo_projects import setup_alert_subscriptions, setup_projects, write_network_pack
 
     logins = setup_governance(open_workspace(workspace))
     setup_projects(open_workspace(workspace))
     setup_alert_subscriptions()
+    with console.status("Writing the demo's network meeting pack"):
+        pack = write_network_pack(open_workspace(workspace))
+    if pack is not None:
+        console.print(f"Meeting pack for one network: {pack}")
     table = Table("username", "role", "sees", title=f"Demo logins (password for all: {DEMO_PASSWORD})")
     for login in logins:
         table.add_row(login.username, login.role, login.scope)

@@ -2,18 +2,25 @@
 extract's manifest), one network project on pulse checks in the over-65s per programme network
 and one practice project on blood pressure in diabetes, each with PDSA cycles from the
 programme's start, so their charts show the rise the synthetic data builds in; plus a note on the
-first practice's charts; and the demo users' subscriptions to the monthly alerts digest. Imported once Django is set up (like `demo_accounts`); safe to repeat:
+first practice's charts; a meeting pack for one network (WS/packs/); and the demo users' subscriptions to the monthly alerts digest. Imported once Django is set up (like `demo_accounts`); safe to repeat:
 nothing is added once the demo has projects."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 
 from django.contrib.auth.models import User
 
+from gpqi.access import scope
+from gpqi.access.focus import Focus
+from gpqi.access.results import store_for
+from gpqi.reports.pack import pdf
 from gpqi.web.alerts.models import Subscription
 from gpqi.web.governance.models import Practice
+from gpqi.web.packs.build import build_document
+from gpqi.web.permissions import governance
 from gpqi.web.projects import history
 from gpqi.web.projects.models import Annotation, PdsaCycle, Project
 from gpqi.workspace import Workspace
@@ -145,3 +152,24 @@ def setup_alert_subscriptions() -> int:
             user.save(update_fields=["email"])
         Subscription.objects.get_or_create(user=user)
     return Subscription.objects.filter(active=True).count()
+
+
+def write_network_pack(ws: Workspace) -> Path | None:
+    """The demo's meeting pack: the first improvement-programme network at the latest month, as
+    its network lead would see it, in WS/packs/ (kept once written). None without a programme."""
+    programme = _programme(ws)
+    if not programme or not programme.get("networks"):
+        return None
+    network = sorted(programme["networks"])[0]
+    store = store_for(ws)
+    month = f"{store.latest_date():%Y-%m}"
+    out = ws.root / "packs" / f"meeting-pack-{network}-{month}.pdf"
+    if out.exists():
+        return out
+    access = scope.scope_for(governance(), scope.NETWORK_LEAD, network=network)
+    data = pdf(build_document(ws, access, Focus.network(network), month))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.tmp")
+    tmp.write_bytes(data)
+    tmp.replace(out)
+    return out
