@@ -473,15 +473,18 @@ def programme_variation(
     indicator_id: str,
     date: dt.date,
     weighted: bool,
+    networks: frozenset[str] | None = None,
 ) -> dict[str, float | None]:
     """Spread of practices' values (gpqi.stats.variation) over the cohort the user's class sees
     (disclosed counts, redacted practices left out; raw for the central team); weighted by list
-    size when asked."""
+    size when asked; only the practices of `networks` when given (an improvement programme)."""
     disclosed = not sees_all_raw(access)
 
     def compute() -> dict[str, float | None]:
         c = cohort(ws, store, access, indicator_id, date, disclosed)
         ok = ~np.isnan(c.numerator) & ~np.isnan(c.denominator) & (c.denominator > 0)
+        if networks is not None:
+            ok &= np.isin(c.networks.astype(str), list(networks))
         if not ok.any():
             return {}
         rates = c.numerator[ok] / c.denominator[ok]
@@ -493,7 +496,8 @@ def programme_variation(
         keys = ("median", "q1", "q3", "iqr", "min", "max", "sd", "cv", "n")
         return {k: _f(v.get(k)) for k in keys}
 
-    return store.memo(("variation", indicator_id, date, weighted, disclosed, _shared_key(access)), compute)
+    key = ("variation", indicator_id, date, weighted, disclosed, networks, _shared_key(access))
+    return store.memo(key, compute)
 
 
 def group_series(

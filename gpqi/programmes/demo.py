@@ -1,10 +1,11 @@
 """`gpqi demo`: build a demo programme (if the workspace has no results), its users and
 agreements, then serve it.
 
-The data comes from the real pipeline: `gpqi.synth.generate` (about 40 practices in 8 networks
-and 2 sub-ICBs, ten years, an improvement programme in 2 networks), written as real federations'
-extracts arrive, mixed: practices in turn as CDM, FHIR R4 UK Core, EMIS Web and SystmOne
-(`gpqi.synth.formats`) -> `gpqi.ingest.ingest` (each folder's format detected) ->
+The data comes from the real pipeline: `gpqi.synth.generate` (16 practices of real list sizes and
+age structure, about 154,000 patients, in 4 networks and 2 sub-ICBs, eight years, an improvement
+programme in 2 networks from April 2022), written as real federations' extracts arrive, mixed:
+practices in turn as CDM, FHIR R4 UK Core, EMIS Web and SystmOne (`gpqi.synth.formats`) ->
+`gpqi.ingest.ingest` (each folder's format detected) ->
 `gpqi.engine.run` over monthly dates on DuckDB, with the worklists for the latest date, plus a
 weekly series for the demo flu campaign (`gpqi.programmes.demo_campaign`). A workspace that
 already has results (e.g. a results-only national programme for load tests) is used as it is.
@@ -15,7 +16,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from gpqi import engine, ingest, synth
@@ -23,39 +26,59 @@ from gpqi.programmes.demo_campaign import build_series
 from gpqi.synth.formats import mixed, rewrite
 from gpqi.workspace import Workspace, init_workspace
 
-DEMO_PRACTICES = 40
-DEMO_PATIENTS = 40_000
-DEMO_START, DEMO_END = dt.date(2016, 4, 1), dt.date(2026, 3, 31)
+
+@dataclass(frozen=True)
+class DemoConfig:
+    """The demo's size and span. The default is a believable programme: practices drawn from
+    real practice profiles (list size and age structure) at their real mean list size; a small
+    one (the page-walk test) keeps the same shape at a fraction of the size."""
+
+    practices: int = 16
+    patients: int = 16 * 9_620  # NHS Payments to General Practice 2022-23: mean list size 9,620
+    start: dt.date = dt.date(2018, 4, 1)
+    end: dt.date = dt.date(2026, 3, 31)
+    networks: int = 4
+    sub_icbs: int = 2
+    programme_networks: int = 2
+    programme_start: dt.date | None = dt.date(2022, 4, 1)
+    seed: int = 7
 
 
-def build_data(root: Path, say: Callable[[str], None]) -> Workspace:
+DEMO = DemoConfig()
+EXTRACT = "demo-extract"  # the synthetic extract, kept in the workspace for reuse
+
+
+def build_data(root: Path, say: Callable[[str], None], config: DemoConfig = DEMO) -> Workspace:
     """Build the demo workspace's data unless it already has results, and the campaign series."""
     ws = init_workspace(root, name="Demo quality programme")
     if ws.results_path.exists():
         say(f"Using the results already in {root}")
     else:
-        build_with_pipeline(ws, say)
+        build_with_pipeline(ws, say, config)
     build_series(ws, say)
     return ws
 
 
-def build_with_pipeline(ws: Workspace, say: Callable[[str], None]) -> Workspace:
+def build_with_pipeline(ws: Workspace, say: Callable[[str], None], config: DemoConfig = DEMO) -> Workspace:
     """Generate the synthetic extract (kept for reuse), ingest it and run every indicator."""
-    extract = ws.root / "demo-extract"
+    extract = ws.root / EXTRACT
     written = extract / "formats.json"  # written last: the extract is complete in its formats
     if not written.exists():
         say(
-            f"Generating {DEMO_PRACTICES} synthetic practices, {DEMO_PATIENTS:,} patients, {DEMO_START}..{DEMO_END}"
+            f"Generating {config.practices} synthetic practices, {config.patients:,} patients, "
+            f"{config.start}..{config.end} (a few minutes on 2 cores)"
         )
         cfg = synth.SynthConfig(
-            practices=DEMO_PRACTICES,
-            patients=DEMO_PATIENTS,
-            start=DEMO_START,
-            end=DEMO_END,
-            seed=7,
-            networks=8,
-            sub_icbs=2,
-            programme_networks=2,
+            practices=config.practices,
+            patients=config.patients,
+            start=config.start,
+            end=config.end,
+            seed=config.seed,
+            networks=config.networks,
+            sub_icbs=config.sub_icbs,
+            programme_networks=config.programme_networks,
+            programme_start=config.programme_start,
+            workers=min(2, os.cpu_count() or 1),
         )
         manifest = synth.generate(extract, cfg, overwrite=True)
         formats = mixed(manifest["practice_codes"])
@@ -66,9 +89,9 @@ def build_with_pipeline(ws: Workspace, say: Callable[[str], None]) -> Workspace:
         written.write_text(json.dumps(formats, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     say("Ingesting the extract into a snapshot (each practice in its own format)")
     ingest.ingest(extract, workspace=ws.root)
-    say("Running every indicator over monthly reporting dates, with worklists (under a minute on 2 cores)")
+    say("Running every indicator over monthly reporting dates, with worklists")
     result = engine.run(
-        ws, dates=f"monthly:{DEMO_START:%Y-%m}..{DEMO_END:%Y-%m}", backend="duckdb", worklists=True
+        ws, dates=f"monthly:{config.start:%Y-%m}..{config.end:%Y-%m}", backend="duckdb", worklists=True
     )
     say(
         f"Indicator run finished: {len(result.computed)} indicators computed, {len(result.reused)} reused, "

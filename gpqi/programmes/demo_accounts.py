@@ -8,19 +8,25 @@ Written into the web app's database, so this module is imported only once Django
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 
 from django.contrib.auth.models import Permission, User
 
+from gpqi.programmes.demo import EXTRACT
 from gpqi.programmes.demo_campaign import SERIES
 from gpqi.web.accounts.models import Profile, Role
 from gpqi.web.campaigns.models import Campaign
-from gpqi.web.governance.models import Agreement, Practice
+from gpqi.web.governance.models import Agreement, ImprovementProgramme, Network, Practice
 from gpqi.web.governance.sync import sync_organisations
 from gpqi.workspace import Workspace, WorkspaceError
 
 DEMO_PASSWORD = "demo-password-gpqi"  # printed on the terminal; a demo is not a live service
 CAMPAIGN_NAME = "Flu 2025/26: 65 and over"
+PROGRAMME_DESCRIPTION = (
+    "Its practices share searches, templates and a facilitator, and meet monthly to compare "
+    "their pulse checks, blood pressure and vaccination figures."
+)
 RECIPIENTS = ("networklead", "manager", "clinician", "facilitator")
 TIP = (
     "Practices ahead of the trajectory phone everyone aged 75 and over who has not booked, "
@@ -56,6 +62,8 @@ def setup_governance(ws: Workspace) -> list[DemoLogin]:
                 notes="Demo agreement"
                 + (": suspended to show exclusion from shared views" if suspended else ""),
             )
+    programme = setup_improvement_programme(ws)
+    improvement_network = programme.networks.order_by("code").first() if programme is not None else None
     home = practices[0]
     facilitated = [p for p in practices[1:] if p.network_id != home.network_id][:2] + [practices[1]]
     specs = [
@@ -65,6 +73,18 @@ def setup_governance(ws: Workspace) -> list[DemoLogin]:
         ("facilitator", Role.FACILITATOR, {}, ", ".join(p.code for p in facilitated)),
         ("networklead", Role.NETWORK_LEAD, {"network": home.network}, f"network {home.network.code}"),
         ("iglead", Role.IG_LEAD, {}, "the whole programme"),
+        *(
+            [
+                (
+                    "programmelead",
+                    Role.NETWORK_LEAD,
+                    {"network": improvement_network},
+                    f"network {improvement_network.code}, in the {programme.name}",
+                )
+            ]
+            if programme is not None and improvement_network is not None
+            else []
+        ),
         ("admin", Role.ADMIN, {}, "the whole programme (and the admin pages)"),
     ]
     logins = []
@@ -87,6 +107,28 @@ def setup_governance(ws: Workspace) -> list[DemoLogin]:
         logins.append(DemoLogin(username, role.label, text))
     setup_campaign()
     return logins
+
+
+def setup_improvement_programme(ws: Workspace) -> ImprovementProgramme | None:
+    """The improvement programme the synthetic extract was generated with (its manifest names the
+    networks and the start date), created once; None when the extract is not in the workspace."""
+    manifest = ws.root / EXTRACT / "manifest.json"
+    if not manifest.exists():
+        return None
+    info = json.loads(manifest.read_text()).get("programme") or {}
+    networks = Network.objects.filter(code__in=info.get("networks", []))
+    if not info.get("start") or not networks.exists():
+        return None
+    programme, created = ImprovementProgramme.objects.get_or_create(
+        name=info.get("name") or "Improvement programme",
+        defaults={
+            "start_date": dt.date.fromisoformat(info["start"]),
+            "description": PROGRAMME_DESCRIPTION,
+        },
+    )
+    if created:
+        programme.networks.set(networks)
+    return programme
 
 
 def setup_campaign() -> None:

@@ -63,3 +63,10 @@ def practice_rebase_dates(network_code: str | None, indicator_ids: list[str]) ->
         if dates:
             out[ind] = dates
     return out
+
+
+def baseline_date(dates: list[dt.date], programme: Programme) -> dt.date:
+    """The last reporting date before the programme started (its baseline); the first date
+    when the results start later."""
+    before = [d for d in dates if d < programme.start_date]
+    return before[-1] if before else dates[0]

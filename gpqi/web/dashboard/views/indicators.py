@@ -96,6 +96,7 @@ class Selection:
     focus_rows: pd.DataFrame  # the focus practices among them, labelled
     big: bool  # past POINTS_LIMIT practices the charts draw bins and groups
     highlight: list[str]  # the focus practices' labels
+    programme: improvement.Programme | None = None  # the focus network's improvement programme
 
     @property
     def a(self) -> Access:
@@ -112,6 +113,10 @@ class Selection:
     @property
     def target(self) -> float:
         return self.fb.target if self.fb is not None else float("nan")
+
+    @property
+    def focus_network(self) -> str | None:
+        return _network_of(self.a, self.focus)
 
     @property
     def comparable(self) -> bool:
@@ -173,6 +178,7 @@ def indicator(request: HttpRequest, c: Ctx, indicator_id: str) -> HttpResponse:
             "spc": spc,
             "funnel": s.fb,
             "no_comparison": no_comparison_reason(s),
+            "programme": s.programme,
             "n_shown": len(s.shown),
             "definition": about,
             "booking_gaps": booking_gaps(c.access, c.ws) if meta.uses_lead_time else [],
@@ -182,13 +188,21 @@ def indicator(request: HttpRequest, c: Ctx, indicator_id: str) -> HttpResponse:
     )
 
 
+def _network_of(a: Access, focus: Focus) -> str | None:
+    """The network of a focus (a practice's own network); None for the whole programme."""
+    if focus.kind == "network":
+        return focus.code
+    if focus.is_practice and focus.code in a.practices:
+        return a.practices[focus.code].network_code
+    return None
+
+
 def _select(request: HttpRequest, c: Ctx, meta: IndicatorMeta) -> tuple[Selection, dict[str, Any]]:
     """The request's choices, checked against what the user may see (404 otherwise), and the
     pickers the page offers."""
     a = c.access
     dates = c.store.dates()
     date = parse_date(request.GET.get("date"), dates, c.date)
-    compare = parse_date(request.GET.get("compare"), dates, figures.default_compare(dates, date))
     own_shared = a.own_shared()
     # A select of thousands of practices or networks is of no use to anyone (and heavy): past
     # PICKER_LIMIT the page offers a code box instead; any visible one can still be asked for.
@@ -197,6 +211,15 @@ def _select(request: HttpRequest, c: Ctx, meta: IndicatorMeta) -> tuple[Selectio
     asked = request.GET.get("focus")
     focus = (Focus.parse(asked) if asked else default_focus(a)).check(a)
     names = network_names() if len(own_networks) <= PICKER_LIMIT else {}
+    network = _network_of(a, focus)
+    programmes = improvement.programmes_of(network, meta.id)
+    programme = programmes[0] if programmes else None
+    # In an improvement programme the page compares with the month before it started (the
+    # baseline), so its rise and the change in variation show by default; else five years back.
+    default_compare = (
+        improvement.baseline_date(dates, programme) if programme else figures.default_compare(dates, date)
+    )
+    compare = parse_date(request.GET.get("compare"), dates, default_compare)
     method = request.GET.get("method", "spiegelhalter")
     if method not in ("wilson", "spiegelhalter"):
         raise Http404("Unknown funnel method")
@@ -231,6 +254,7 @@ def _select(request: HttpRequest, c: Ctx, meta: IndicatorMeta) -> tuple[Selectio
         focus_rows=focus_rows,
         big=big,
         highlight=[a.label(p) for p in sorted(focus_codes)],
+        programme=programme,
     )
     choices = {
         "dates": dates,
@@ -455,7 +479,15 @@ def _add_variation(page: Page, s: Selection) -> None:
             ],
         )
     )
-    for label, weighted in (("", False), (" (weighted by list size)", True)):
+    groups = [("", False, None), (" (weighted by list size)", True, None)]
+    if s.programme is not None:
+        networks = frozenset(s.programme.networks)
+        for when, d in (("then", s.compare), ("now", s.date)):
+            spread[(when, "programme")] = figures.programme_variation(
+                s.c.ws, s.c.store, s.a, s.indicator_id, d, False, networks
+            )
+        groups.insert(0, (f" ({s.programme.name} practices)", "programme", networks))
+    for label, weighted, _ in groups:
         vt, vn = spread[("then", weighted)], spread[("now", weighted)]
         for key, name, kind in VARIATION_ROWS:
             if weighted and key == "n":
@@ -483,13 +515,7 @@ def _add_trend(page: Page, s: Selection, changes: list[tuple[str, str]]) -> dict
     # The focus's charts are the same for every user who may ask for that focus with the same
     # view of its counts (a practice's own users; a group's own members): memoise on those.
     members_own = tuple(sorted(focus.own_members(a))) if disclosed else True
-    if focus.kind == "network":
-        network = focus.code
-    elif focus.is_practice and focus.code in a.practices:
-        network = a.practices[focus.code].network_code
-    else:
-        network = None
-    rebase = tuple(improvement.rebase_dates(network, s.indicator_id))
+    rebase = tuple(improvement.rebase_dates(s.focus_network, s.indicator_id))
     key = (
         "focus-view",
         s.indicator_id,

@@ -21,6 +21,7 @@ from gpqi.web.dashboard.views.common import (
     page_about,
     with_results,
 )
+from gpqi.web.governance import improvement
 from gpqi.web.page import Page, respond
 from gpqi.web.tables import Column, Table
 
@@ -52,9 +53,11 @@ def networks(request: HttpRequest, c: Ctx) -> HttpResponse:
                 Column("code", "Code", detail=True),
                 Column("numerator", "Numerator", "int", detail=True),
                 Column("denominator", "Denominator", "int", detail=True),
+                Column("programme", "Improvement programme"),
             ],
         )
     )
+    in_programme = {n: p.name for p in improvement.all_programmes() if p.covers(meta.id) for n in p.networks}
 
     def row(i: int) -> dict[str, Any]:
         net = sums.networks[i]
@@ -72,6 +75,7 @@ def networks(request: HttpRequest, c: Ctx) -> HttpResponse:
             "value": value,
             "target": targets[i],
             "status": "No target" if earned[i] is None else ("Earned" if earned[i] else "Not earned"),
+            "programme": in_programme.get(net, ""),
             "_class": "gpqi-own" if net == a.home_network else "",
         }
 
@@ -134,7 +138,14 @@ def network(request: HttpRequest, c: Ctx, code: str) -> HttpResponse:
         request,
         "dashboard/network.jinja",
         page,
-        {"meta": meta, "code": code, "name": name, "catalogue": c.catalogue, "date": c.date},
+        {
+            "meta": meta,
+            "code": code,
+            "name": name,
+            "catalogue": c.catalogue,
+            "date": c.date,
+            "programmes": improvement.programmes_of(code),
+        },
     )
 
 
