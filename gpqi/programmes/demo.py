@@ -24,6 +24,7 @@ from pathlib import Path
 from gpqi import engine, ingest, synth
 from gpqi.programmes.demo_campaign import build_series
 from gpqi.synth.formats import mixed, rewrite
+from gpqi.synth.generate import generate as generate_extract
 from gpqi.workspace import Workspace, init_workspace
 
 
@@ -80,7 +81,7 @@ def build_with_pipeline(ws: Workspace, say: Callable[[str], None], config: DemoC
             programme_start=config.programme_start,
             workers=min(2, os.cpu_count() or 1),
         )
-        manifest = synth.generate(extract, cfg, overwrite=True)
+        manifest = generate_extract(extract, cfg, overwrite=True)
         formats = mixed(manifest["practice_codes"])
         say(
             "Writing the practices as their clinical systems export them: CDM, FHIR, EMIS and SystmOne in turn"
