@@ -1,4 +1,4 @@
-"""CDM table schemas (DESIGN.md section 4), with a description of every column.
+"""CDM table schemas (docs/statistics.md), with a description of every column.
 
 Types are chosen for the engines: dates are date32, timestamps second-precision without
 time zone (local clinic time), patient and appointment ids int64 (they are keys, not codes);

@@ -1,4 +1,4 @@
-"""The indicator definition model: typed Pydantic classes for the YAML format of DESIGN.md §5.
+"""The indicator definition model: typed Pydantic classes for the YAML format of docs/indicator-language.md.
 
 An indicator is data. A definition names a population (the denominator) and, within it, the
 patients or appointments that meet the standard (the numerator). Criteria are leaves

@@ -1,7 +1,7 @@
 """gpqi.stats: the statistics every view, report and alert uses. Pure functions over arrays
 (NumPy, SciPy, pandas); nothing here reads files, the web or the engine.
 
-Methods and the exact rules they follow are in DESIGN.md section 6 and docs/statistics.md:
+Methods and the exact rules they follow are in docs/statistics.md and docs/statistics.md:
 
 - proportions: `wilson_interval`
 - funnel plots: `funnel`, `funnel_limits` (OHID Wilson limits, or Spiegelhalter overdispersed)

@@ -1,5 +1,5 @@
 """Change alerts on a practice's percentile series: the CUSUM rule OpenPrescribing uses for its
-monthly alerts (DESIGN.md section 6; their `CUSUM` class in frontend/bookmark_utils, after
+monthly alerts (docs/statistics.md; their `CUSUM` class in frontend/bookmark_utils, after
 Montgomery, Introduction to Statistical Quality Control).
 
 Each point is compared with a reference mean. Two running sums collect how far points sit above

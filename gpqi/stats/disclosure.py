@@ -1,4 +1,4 @@
-"""Disclosure control for counts shown outside the practice that owns them (DESIGN.md section 6).
+"""Disclosure control for counts shown outside the practice that owns them (docs/statistics.md).
 
 Policy, in one place: a count at or below `redact_at_or_below` (default 7, zero included) is
 redacted; every other count is rounded to the nearest multiple of `round_to` (default 5), a

@@ -1,7 +1,7 @@
 """Funnel plots for proportions: control limits around a comparator that narrow as the
 denominator grows, so a small practice's result is judged against the play of chance at its size.
 
-Two methods (DESIGN.md section 6):
+Two methods (docs/statistics.md):
 
 - "wilson" (OHID / Fingertips): the limits are the proportions p whose Wilson score interval has
   the comparator p0 exactly at its edge, which works out as p0 +- z sqrt(p0 (1 - p0) / n), clipped
@@ -108,7 +108,7 @@ def overdispersion(proportions: np.ndarray, denominators: np.ndarray, target: fl
 
     z-scores are winsorised at their 10th/90th percentiles (linear interpolation, as R's default
     quantile); phi is the mean squared winsorised z; tau2 = (I phi - (I - 1)) / (sum w - sum w^2 /
-    sum w) with w = 1/s^2 = 4n, floored at 0, and 0 whenever phi <= 1 (DESIGN.md: no adjustment
+    sum w) with w = 1/s^2 = 4n, floored at 0, and 0 whenever phi <= 1 (docs/architecture.md: no adjustment
     without overdispersion).
     """
     keep = (denominators > 0) & ~np.isnan(proportions)

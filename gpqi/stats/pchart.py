@@ -1,5 +1,5 @@
 """p-charts and Laney p'-charts: control limits for a proportion over time when the
-denominator changes from point to point (DESIGN.md section 6).
+denominator changes from point to point (docs/statistics.md).
 
 p-chart: centre p = sum of numerators / sum of denominators; sigma_i = sqrt(p (1 - p) / n_i);
 limits p +- 3 sigma_i (and +- 2 sigma_i), clipped to 0-1.

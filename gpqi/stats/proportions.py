@@ -1,4 +1,4 @@
-"""Confidence intervals for a proportion: the Wilson score interval (DESIGN.md section 6).
+"""Confidence intervals for a proportion: the Wilson score interval (docs/statistics.md).
 
 Wilson rather than the normal ("Wald") interval because it stays inside 0-1 and keeps its coverage
 for the small denominators and extreme proportions that small practices produce.

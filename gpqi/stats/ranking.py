@@ -1,4 +1,4 @@
-"""Where a practice stands among its peers: percentile ranks and deciles (DESIGN.md section 6).
+"""Where a practice stands among its peers: percentile ranks and deciles (docs/statistics.md).
 
 Ranks run from the lowest value to the highest; whether low or high is good is applied when the
 result is shown, not here. The peer group is whatever set of values the caller passes (network,

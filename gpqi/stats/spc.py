@@ -1,5 +1,5 @@
 """Statistical process control, NHS England "Making Data Count" XmR charts, matching the
-NHS-R Community's NHSRplotthedots package (DESIGN.md section 6).
+NHS-R Community's NHSRplotthedots package (docs/statistics.md).
 
 For each group of points (a new group starts at every rebase position):
 
@@ -16,7 +16,7 @@ one side of the mean (a point exactly on the mean breaks it). Every point of a q
 only within a group: a rebase starts them afresh.
 
 One deliberate difference from NHSRplotthedots 0.2: its two-of-three rule also requires the
-third point to be on the same side of the mean; DESIGN.md and Making Data Count's wording ("two
+third point to be on the same side of the mean; docs/architecture.md and Making Data Count's wording ("two
 out of three consecutive points close to a process limit") do not, and the NHSRplotthedots
 integration snapshots in tests/stats (A&E attendances, RL4) were made under that wording.
 

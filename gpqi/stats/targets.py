@@ -1,5 +1,5 @@
 """Targets: how far a practice is from one, and whether a network's combined result beats one
-(the network incentive of the east London Clinical Effectiveness Group; DESIGN.md section 10).
+(the network incentive of the east London Clinical Effectiveness Group; docs/statistics.md).
 A network's result is the sum of its numerators over the sum of its denominators, never an
 average of practice rates.
 """

@@ -1,6 +1,6 @@
 """How much practices differ from one another: median, interquartile range, range, SD and
 coefficient of variation of practice rates, unweighted or weighted by list size, and the same
-compared between two dates (DESIGN.md section 6).
+compared between two dates (docs/statistics.md).
 
 Unweighted quantiles use linear interpolation between order statistics (R's default type 7,
 NumPy's "linear"). Weighted quantiles are those of the patient-level distribution: each
