@@ -36,9 +36,18 @@ def test_every_registry_entry_loads_and_matches_its_recorded_size():
 
 @pytest.mark.skipif(not SHARED.exists(), reason="shared reference data not beside the checkout")
 def test_bundled_files_are_unchanged_copies_of_the_shared_codelists():
+    compared = 0
     for slug, entry in codelists.registry().items():
         bundled = (Path(codelists.__file__).parent / "data" / entry["file"]).read_bytes()
-        assert bundled == (SHARED / entry["file"]).read_bytes(), slug
+        reference = SHARED / entry["file"]
+        if not reference.exists():
+            # Lists we built ourselves are not copies of anything; they must say so.
+            assert "_DERIVED" in entry["file"], f"{slug}: {entry['file']} is not in the reference set"
+            assert str(entry.get("notes", "")).startswith("DERIVED"), slug
+            continue
+        assert bundled == reference.read_bytes(), slug
+        compared += 1
+    assert compared >= 30
 
 
 def test_unknown_slug_names_the_known_ones():
