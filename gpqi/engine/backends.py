@@ -145,7 +145,7 @@ def connect(
         if threads:
             con.raw_sql(f"SET threads = {int(threads)}")
         if memory_limit:
-            con.raw_sql(f"SET memory_limit = '{_safe_size(memory_limit)}'")
+            con.raw_sql(f"SET memory_limit = '{safe_size(memory_limit)}'")
         con.raw_sql("SET preserve_insertion_order = false")
         con.raw_sql("SET enable_progress_bar = false")  # gpqi shows its own progress
         return Backend(name="duckdb", con=con, _tmp=tmp)
@@ -155,7 +155,7 @@ def connect(
     raise BackendError(f"unknown backend {name!r}; choose one of {', '.join(BACKENDS)}")
 
 
-def _safe_size(value: str) -> str:
+def safe_size(value: str) -> str:
     # Configuration, not user data, but keep it to a size literal all the same.
     import re
 
