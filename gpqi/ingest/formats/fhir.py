@@ -28,6 +28,16 @@ SNOMED = "http://snomed.info/sct"
 DMD = {"https://dmd.nhs.uk", "http://dmd.nhs.uk", "https://fhir.nhs.uk/Id/dmd"}
 NHS_NUMBER = "https://fhir.nhs.uk/Id/nhs-number"
 DELIVERY_CHANNEL = "https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-DeliveryChannel"
+# The procedure code beside an Immunization's vaccineCode (national immunisation systems write
+# e.g. 822851000000102 "Seasonal influenza vaccination" here): UK Core's own extension.
+VACCINATION_PROCEDURE = "https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-VaccinationProcedure"
+# A Patient's registration at the practice: GP Connect's registration details extension as
+# published (nhsconnect/STU3-FHIR-Assets), whose `registrationPeriod` is the period registered.
+# UK Core has no registration extension of its own; GP systems' FHIR exports use this one.
+REGISTRATION_DETAILS = {
+    "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-CareConnect-GPC-RegistrationDetails-1",
+    "https://fhir.nhs.uk/StructureDefinition/Extension-CareConnect-GPC-RegistrationDetails-1",
+}
 CLINIC_TIME = ZoneInfo("Europe/London")
 
 USED = (
@@ -342,7 +352,7 @@ class _Reader:
         periods = [
             sub.get("valuePeriod") or {}
             for ext in _list(res.get("extension"))
-            if str(ext.get("url", "")).endswith("RegistrationDetails")
+            if ext.get("url") in REGISTRATION_DETAILS
             for sub in _list(ext.get("extension"))
             if sub.get("url") == "registrationPeriod"
         ]
@@ -414,8 +424,26 @@ class _Reader:
         patient = self._patient_of(res, "patient", rel, row, raw)
         if patient is None:
             return
-        code = self._coded(res.get("vaccineCode"), MEDICINE, res, "vaccineCode", rel, row, raw)
-        if code is not None:
+        product, seen = _code(res.get("vaccineCode"), MEDICINE)
+        procedure = next(
+            (
+                _code(ext.get("valueCodeableConcept"), CLINICAL)[0]
+                for ext in _list(res.get("extension"))
+                if isinstance(ext, dict) and ext.get("url") == VACCINATION_PROCEDURE
+            ),
+            None,
+        )
+        if product is None and procedure is None:
+            self.out.reject(
+                rel, row, "no_snomed_code", "vaccineCode", seen,
+                f"vaccineCode has no dm+d or SNOMED CT coding (systems: {seen}) and there is no "
+                "VaccinationProcedure code",
+                raw,
+            )  # fmt: skip
+            return
+        # Both codes are facts of the one vaccination (codelists hold procedure codes, product
+        # codes or both); one row each, unless they are the same code.
+        for code in dict.fromkeys(c for c in (product, procedure) if c is not None):
             self.out.add("vaccinations", (patient, day, code), rel, row)
 
     def _medicine(self, res, rel, row, raw, day, quantity) -> None:

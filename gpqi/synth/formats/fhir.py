@@ -1,6 +1,6 @@
 """Write one synthetic practice as a FHIR R4 (UK Core) Bulk Data export: NDJSON by resource type.
 
-Patients carry their registrations in the GP Connect RegistrationDetails extension; clinical
+Patients carry their registrations in GP Connect's registration details extension; clinical
 events become Observations (SNOMED CT), medications MedicationRequests (dm+d), vaccinations
 Immunizations, appointments Appointments with the UK Core delivery-channel extension. Logical
 ids are per practice (as each clinical system has its own), so a patient who moved has two
@@ -22,7 +22,7 @@ from gpqi.synth.formats.common import practice_tables
 SNOMED = "http://snomed.info/sct"
 DMD = "https://dmd.nhs.uk"
 NHS_NUMBER = "https://fhir.nhs.uk/Id/nhs-number"
-REGISTRATION = "https://fhir.nhs.uk/StructureDefinition/Extension-UKCore-RegistrationDetails"
+REGISTRATION = "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-CareConnect-GPC-RegistrationDetails-1"
 DELIVERY_CHANNEL = "https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-DeliveryChannel"
 CHANNEL_SYSTEM = "https://fhir.hl7.org.uk/CodeSystem/UKCore-DeliveryChannel"
 CLINIC_TIME = ZoneInfo("Europe/London")

@@ -14,12 +14,14 @@ from pathlib import Path
 
 import pytest
 
+from gpqi.codelists import load
 from gpqi.ingest import IngestError, ingest
 from tests.ingest.extracts import Extract, baseline
 from tests.ingest.formats import fhir_xml
 from tests.ingest.helpers import quarantined, rows
 
-UKCORE = Path(__file__).parent / "fixtures" / "ukcore"
+FIXTURES = Path(__file__).parent / "fixtures"
+UKCORE = FIXTURES / "ukcore"
 AS_OF = date(2025, 6, 30)
 PATIENT = "UKCore-Patient-RichardSmith-Example"
 
@@ -228,22 +230,119 @@ def test_a_broken_json_file_changes_nothing(tmp_path):
     assert len(rows(tmp_path, "vaccinations")) == 1
 
 
-def test_registration_from_the_resource_before_the_manifest(tmp_path):
-    src = _source(tmp_path)
-    patient = _patient("a")
+# GP Connect's registration details extension, as its published StructureDefinition
+# (nhsconnect/STU3-FHIR-Assets, StructureDefinitions/Extension-CareConnect-GPC-RegistrationDetails-1.xml)
+# defines it: the URL, and a `registrationPeriod` sub-extension holding a valuePeriod.
+GPC_REGISTRATION = (
+    "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-CareConnect-GPC-RegistrationDetails-1"
+)
+
+
+def _registered(patient: dict, url: str, start: str, end: str | None = None) -> dict:
+    period = {"start": start} | ({"end": end} if end else {})
     patient["extension"] = [
         {
-            "url": "https://fhir.nhs.uk/StructureDefinition/Extension-UKCore-RegistrationDetails",
+            "url": url,
             "extension": [
-                {"url": "registrationPeriod", "valuePeriod": {"start": "2019-04-01", "end": "2023-03-31"}}
+                {"url": "registrationPeriod", "valuePeriod": period},
+                {
+                    "url": "registrationType",
+                    "valueCodeableConcept": {
+                        "coding": [
+                            {
+                                "system": "https://fhir.nhs.uk/STU3/CodeSystem/CareConnect-RegistrationType-1",
+                                "code": "R",
+                            }
+                        ]
+                    },
+                },
             ],
         }
     ]
+    return patient
+
+
+def test_registration_from_the_resource_before_the_manifest(tmp_path):
+    src = _source(tmp_path)
+    patient = _registered(_patient("a"), GPC_REGISTRATION, "2019-04-01T00:00:00+01:00", "2023-03-31")
     _ndjson(src, "Patient.ndjson", [patient, _patient("b", "9434765919")])
     outcome = ingest(src, tmp_path / "ws", as_of=AS_OF)
     got = sorted((r["start_date"], r["end_date"]) for r in rows(tmp_path, "registrations"))
     assert got == [(date(2010, 1, 1), None), (date(2019, 4, 1), date(2023, 3, 31))]
     assert outcome.report["formats"]["P1"]["registration_from"] == "resource"
+
+
+def test_an_extension_that_is_not_the_published_one_does_not_register(tmp_path):
+    # a look-alike URL (no such StructureDefinition is published) is not read as registration details
+    src = _source(tmp_path)
+    lookalike = "https://fhir.nhs.uk/StructureDefinition/Extension-UKCore-RegistrationDetails"
+    _ndjson(src, "Patient.ndjson", [_registered(_patient("a"), lookalike, "2019-04-01")])
+    outcome = ingest(src, tmp_path / "ws", as_of=AS_OF)
+    assert [(r["start_date"], r["end_date"]) for r in rows(tmp_path, "registrations")] == [
+        (date(2010, 1, 1), None)
+    ]
+    assert outcome.report["formats"]["P1"]["registration_from"] == "manifest"
+
+
+def test_official_vaccination_procedure_lands_beside_the_vaccine(tmp_path):
+    # UK Core's example of the VaccinationProcedure extension: a procedure code beside the dm+d product
+    src = _source(tmp_path)
+    _official(src, PATIENT, "Extension-UKCore-VaccinationProcedure-Example")
+    ingest(src, tmp_path / "ws", as_of=AS_OF)
+    got = sorted((r["code"], r["date"]) for r in rows(tmp_path, "vaccinations"))
+    assert got == [("11278411000001109", date(2013, 1, 10)), ("73701000119109", date(2013, 1, 10))]
+    assert quarantined(tmp_path, "source") == []
+
+
+def test_national_flu_immunisation_counts_for_the_flu_indicator(tmp_path):
+    """NHS England's immunisation API example: the procedure 822851000000102 "Seasonal influenza
+    vaccination" in the extension, a product code (Supemtek) in vaccineCode that is not in this
+    season's product list. Its patient is contained in the example (`#Pat1`); here it points at the
+    practice's Patient, as a GP system's export would."""
+    src = _source(tmp_path)
+    imm = json.loads(
+        (FIXTURES / "immunisation-fhir-api" / "POST-822851000000102-FLU-Immunization.json").read_text()
+    )
+    imm.pop("contained")
+    imm["patient"] = {"reference": "Patient/a"}
+    patient = _patient("a")
+    patient["birthDate"] = "1950-02-01"
+    _ndjson(src, "Patient.ndjson", [patient])
+    _ndjson(src, "Immunization.ndjson", [imm])
+    ingest(src, tmp_path / "ws", as_of=AS_OF)
+    got = sorted((r["code"], r["date"]) for r in rows(tmp_path, "vaccinations"))
+    assert got == [("39566211000001103", date(2021, 2, 14)), ("822851000000102", date(2021, 2, 14))]
+    # the flu indicators read these three codelists: the vaccination counts through its procedure
+    flu = {
+        c
+        for name in ("flu-vaccination", "flu-vaccination-procedure", "flu-vaccine-products")
+        for c in load(name).codes
+    }
+    assert "822851000000102" in flu and "39566211000001103" not in flu
+
+
+def test_an_immunization_with_neither_code_is_quarantined(tmp_path):
+    src = _source(tmp_path)
+    _ndjson(src, "Patient.ndjson", [_patient("a")])
+    imm = {
+        "resourceType": "Immunization",
+        "id": "i1",
+        "status": "completed",
+        "vaccineCode": {"coding": [{"system": "http://hl7.org/fhir/sid/cvx", "code": "141"}]},
+        "patient": {"reference": "Patient/a"},
+        "occurrenceDateTime": "2024-10-01",
+    }
+    _ndjson(src, "Immunization.ndjson", [imm])
+    ingest(src, tmp_path / "ws", as_of=AS_OF)
+    assert rows(tmp_path, "vaccinations") == []
+    (q,) = quarantined(tmp_path, "source")
+    assert (q["file"], q["row"], q["rule"], q["field"]) == (
+        "practices/P1/Immunization.ndjson",
+        1,
+        "no_snomed_code",
+        "vaccineCode",
+    )
+    assert "http://hl7.org/fhir/sid/cvx" in q["reason"] and "VaccinationProcedure" in q["reason"]
 
 
 def test_the_same_patient_at_two_practices_keeps_one_id(tmp_path):
