@@ -396,24 +396,29 @@ def _write_table(
     table: str, rows: list[tuple], ids: dict[str, int], practice: str, path: Path, provenance: Path
 ) -> None:
     names = COLUMNS[table]
-    columns: dict[str, list] = {c.name: [] for c in CDM_COLUMNS[table]}
-    for row in rows:
-        values = dict(zip(names, row, strict=False))
-        values["patient_id"] = str(ids[values.pop("patient_key")])
-        values["practice_code"] = practice
-        if table == "appointments":
-            values["appointment_id"] = str(appointment_id(practice, values.pop("source_id")))
-        for name, column in columns.items():
-            value = values.get(name)
-            column.append(None if value is None else str(value))
+    # Column by column (one pass over the rows per column, no dict per row): the adapted
+    # practice's whole table at once, so this is where the time goes.
+    source = dict(zip(names, zip(*rows, strict=True), strict=False)) if rows else {}
+    n = len(rows)
+    labels = {key: str(pid) for key, pid in ids.items()}
+    given: dict[str, list] = {name: _text(values) for name, values in source.items()}
+    given["patient_id"] = [labels[key] for key in source.get("patient_key", ())]
+    given["practice_code"] = [practice] * n
+    if table == "appointments":
+        given["appointment_id"] = [str(appointment_id(practice, sid)) for sid in source.get("source_id", ())]
+    columns = {c.name: given.get(c.name, [None] * n) for c in CDM_COLUMNS[table]}
     pq.write_table(
-        pa.table({n: pa.array(v, pa.string()) for n, v in columns.items()}), path, compression="zstd"
+        pa.table({name: pa.array(v, pa.string()) for name, v in columns.items()}), path, compression="zstd"
     )
     pq.write_table(
         pa.table({"_file": [r[-2] for r in rows], "_line": [r[-1] for r in rows]}, schema=PROVENANCE_SCHEMA),
         provenance,
         compression="zstd",
     )
+
+
+def _text(values: tuple) -> list:
+    return [v if v is None or type(v) is str else str(v) for v in values]
 
 
 __all__ = [

@@ -198,3 +198,15 @@ def test_the_same_files_again_are_unchanged_and_a_changed_file_is_not(tmp_path):
     later = ingest(src, tmp_path / "ws", as_of=AS_OF)
     assert later.status == "published"
     assert [(r["code"], r["quantity"]) for r in rows(tmp_path, "medications")] == [("320000009", 56.0)]
+
+
+def test_extracts_apply_in_processing_order_not_name_order(tmp_path):
+    # processing id 999 then 1000: by name "1000_…" sorts first, but 1000 is the later extract
+    src, folder = _source(tmp_path)
+    later = next(folder.glob("1043_CareRecord_Observation_*.csv"))
+    later.rename(folder / later.name.replace("1043_", "1000_", 1))
+    for path in folder.glob("1042_*.csv"):
+        path.rename(folder / path.name.replace("1042_", "999_", 1))
+    ingest(src, tmp_path / "ws", as_of=AS_OF)
+    events = sorted((r["date"], r["numeric_value"]) for r in rows(tmp_path, "clinical_events"))
+    assert events == [(date(2024, 1, 10), 150.0), (date(2024, 3, 1), 135.0)]

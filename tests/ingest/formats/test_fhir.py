@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -373,3 +373,24 @@ def test_panel_members_take_the_panels_patient_and_date(tmp_path):
     got = sorted((r["code"], r["date"], r["numeric_value"]) for r in rows(tmp_path, "clinical_events"))
     assert got == [("26604007", date(2024, 5, 1), None), ("767002", date(2024, 5, 1), 6.1)]
     assert quarantined(tmp_path, "source") == []
+
+
+def test_clinic_time_fast_path_agrees_with_full_parsing():
+    # Instants already written in London time are read by slicing; every minute around both
+    # 2024 clock changes, and a year of hours in each offset, must give what parsing gives.
+    from datetime import timedelta, timezone
+
+    from gpqi.ingest.formats.fhir import CLINIC_TIME, _timestamp
+
+    checked = 0
+    starts = [datetime(2024, 3, 30, 22, 0), datetime(2024, 10, 26, 22, 0)]
+    moments = [s + timedelta(minutes=m) for s in starts for m in range(0, 6 * 60)]
+    moments += [datetime(2024, 1, 1) + timedelta(hours=h, minutes=7) for h in range(0, 366 * 24, 5)]
+    for utc in moments:
+        for hours in (0, 1):
+            moment = utc.replace(tzinfo=UTC).astimezone(timezone(timedelta(hours=hours)))
+            text = moment.isoformat()
+            want = moment.astimezone(CLINIC_TIME).strftime("%Y-%m-%d %H:%M:%S")
+            assert _timestamp(text) == want, text
+            checked += 1
+    assert checked == 2 * (2 * 6 * 60 + len(range(0, 366 * 24, 5)))

@@ -143,3 +143,17 @@ def test_a_wrong_header_is_refused(tmp_path):
     with pytest.raises(IngestError, match=r"SRMapping.csv: the header is not a published SRMapping layout"):
         ingest(src, tmp_path / "ws", as_of=AS_OF)
     assert not (tmp_path / "ws" / "CURRENT").exists()
+
+
+def test_a_truncated_file_quarantines_the_cut_row(tmp_path):
+    src, folder = _source(tmp_path)
+    path = folder / "SRPrimaryCareMedication.csv"
+    data = path.read_bytes()
+    second = data.splitlines()[1].replace(b'"31"', b'"32"').replace(b"31,", b"32,", 1)
+    path.write_bytes(data + second[: len(second) // 3])  # the export stopped mid-row
+    outcome = ingest(src, tmp_path / "ws", as_of=AS_OF)
+    assert outcome.status == "published"
+    (q,) = [q for q in quarantined(tmp_path, "source") if q["rule"] == "malformed_row"]
+    assert (q["file"], q["row"]) == ("practices/P1/SRPrimaryCareMedication.csv", 2)
+    assert "fields" in q["reason"]
+    assert [(r["code"], r["date"]) for r in rows(tmp_path, "medications")] == [("320000009", date(2024, 2, 1))]
