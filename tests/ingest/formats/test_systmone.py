@@ -156,4 +156,6 @@ def test_a_truncated_file_quarantines_the_cut_row(tmp_path):
     (q,) = [q for q in quarantined(tmp_path, "source") if q["rule"] == "malformed_row"]
     assert (q["file"], q["row"]) == ("practices/P1/SRPrimaryCareMedication.csv", 2)
     assert "fields" in q["reason"]
-    assert [(r["code"], r["date"]) for r in rows(tmp_path, "medications")] == [("320000009", date(2024, 2, 1))]
+    assert [(r["code"], r["date"]) for r in rows(tmp_path, "medications")] == [
+        ("320000009", date(2024, 2, 1))
+    ]
