@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from sys import intern
 
 from gpqi.cdm.sources import TYPE1_DISSENT, TYPE1_DISSENT_WITHDRAWN
 
@@ -89,7 +90,9 @@ class PracticeRecords:
     notes: list[str] = field(default_factory=list)
 
     def add(self, table: str, values: tuple, file: str, row: int) -> None:
-        self.rows[table].append((*values, file, row))
+        # A practice's records repeat the same patient keys, dates, codes and units millions of
+        # times: one string object each (interned) instead of one per record halves the memory.
+        self.rows[table].append((*(intern(v) if type(v) is str else v for v in values), file, row))
 
     def reject(
         self, file: str, row: int, rule: str, field: str | None, value: str | None, reason: str, record: str
