@@ -3,8 +3,9 @@
 After `AXES_FAILURE_LIMIT` failed log-ins for one account, or from one client address, further
 attempts are refused for `AXES_COOLOFF_TIME`, even with the right password: the login page says
 so plainly (HTTP 429). Every failed attempt and every lock-out is kept in the database by axes
-(`AccessFailureLog`, `locked_out` marks a lock-out; admin pages under "Axes"), and each lock-out
-is also logged as a warning naming the account and the address, never the password.
+(`AccessFailureLog`, `locked_out` marks a lock-out; admin pages under "Axes"), listed for the
+information governance lead on the audit page (gpqi.web.audit.views), and each lock-out is also
+logged as a warning naming the account and the address, never the password.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ def message() -> str:
     return (
         f"Too many failed log-in attempts for this account or from this computer's address. "
         f"Log-in is paused for {_minutes()} minutes; try again then, or ask your programme's "
-        "administrator to unlock the account."
+        "administrator to unlock the account. The lock-out is recorded in the audit log."
     )
 
 

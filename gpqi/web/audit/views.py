@@ -1,13 +1,17 @@
 """The IG lead's audit log page: search by user, practice, indicator, dates, format and action;
-paginated; downloadable as CSV and XLSX (each download is itself audited). Other roles get 403:
-the page's existence is no secret, its content is."""
+paginated; downloadable as CSV and XLSX (each download is itself audited). Below it, the log-in
+lock-outs (accounts and client addresses locked after too many failed log-ins, from
+django-axes' own record). Other roles get 403: the page's existence is no secret, its content
+is."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
+from axes.models import AccessFailureLog
 from django import forms
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -131,6 +135,36 @@ def _table(records: list[AuditRecord]) -> Table:
     )
 
 
+LOCKOUTS_SHOWN = 50
+
+
+def lockouts(data: dict[str, Any]) -> QuerySet[AccessFailureLog]:
+    """Log-in lock-outs (django-axes' record of each failed attempt that locked an account or a
+    client address), newest first, under the search's user and date filters."""
+    qs = AccessFailureLog.objects.filter(locked_out=True).order_by("-attempt_time", "-id")
+    if data.get("user"):
+        qs = qs.filter(username__icontains=data["user"])
+    tz = timezone.get_current_timezone()
+    if data.get("date_from"):
+        qs = qs.filter(attempt_time__gte=dt.datetime.combine(data["date_from"], dt.time.min, tz))
+    if data.get("date_to"):
+        end = dt.datetime.combine(data["date_to"] + dt.timedelta(days=1), dt.time.min, tz)
+        qs = qs.filter(attempt_time__lt=end)
+    return qs
+
+
+def _lockout_rows(qs: QuerySet[AccessFailureLog]) -> list[dict[str, str]]:
+    tz = timezone.get_current_timezone()
+    return [
+        {
+            "timestamp": r.attempt_time.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S"),
+            "username": r.username or "",
+            "client_ip": r.ip_address or "",
+        }
+        for r in qs[:LOCKOUTS_SHOWN]
+    ]
+
+
 def _filters_text(data: dict[str, Any]) -> str:
     return " ".join(f"{k}={v}" for k, v in data.items() if v not in (None, ""))
 
@@ -172,6 +206,10 @@ def search(request: HttpRequest) -> HttpResponse:
             "page_obj": page,
             "total": paginator.count,
             "query": query.urlencode(),
+            "lockouts": _lockout_rows(lockouts(data)) if (form.is_valid() or not request.GET) else [],
+            "lockout_total": lockouts(data).count() if (form.is_valid() or not request.GET) else 0,
+            "lockouts_shown": LOCKOUTS_SHOWN,
+            "cooloff_minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
         },
     )
     response["Cache-Control"] = "no-store"
