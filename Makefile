@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 WORKSPACE ?= gpqi-workspace
 
-.PHONY: install demo test test-fast lint format bench screenshots mutate clean
+.PHONY: install demo test test-fast test-spark-cluster lint format bench screenshots mutate clean
 
 $(BIN)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,11 @@ test: install  ## every test: unit, spec (DuckDB + Spark), web (SQLite + Postgre
 
 test-fast: install  ## tests without Spark, browser or PostgreSQL
 	$(BIN)/pytest -m "not spark and not browser and not postgres and not slow" -q
+
+test-spark-cluster: install  ## the spec suite on a local Spark standalone cluster (a master and two workers)
+	@master=$$(./scripts/spark-cluster.sh start) && echo "spark cluster: $$master" && \
+	GPQI_TEST_SPARK_MASTER=$$master $(BIN)/pytest -q -m spark tests/spec; \
+	rc=$$?; ./scripts/spark-cluster.sh stop; exit $$rc
 
 lint: install
 	$(BIN)/ruff check gpqi tests

@@ -1,13 +1,16 @@
 """Spec-suite fixtures: one backend per kind for the whole session, and every collected case
-evaluated once per backend."""
+evaluated once per backend.
+
+PySpark runs in local mode (`local[2]`) unless GPQI_TEST_SPARK_MASTER names a cluster, e.g.
+the standalone cluster of scripts/spark-cluster.sh (`make test-spark-cluster`)."""
 
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
-from gpqi.engine.backends import connect, spark_session
-from tests.spec.framework import ALL_CASES, evaluate_cases
+from gpqi.engine.backends import connect
+from tests.spec.framework import ALL_CASES, evaluate_cases, spec_spark_session
 
 SPARK_BATCH = 16
 BACKENDS = [
@@ -23,10 +26,7 @@ def spec_backend_factory():
     def get(name: str):
         if name not in opened:
             if name == "pyspark":
-                spark = spark_session("local[2]", shuffle_partitions=2)
-                # Tiny tables: compiling generated code for every stage costs more than it saves.
-                spark.conf.set("spark.sql.codegen.wholeStage", "false")
-                opened[name] = connect("pyspark", spark_session_=spark)
+                opened[name] = connect("pyspark", spark_session_=spec_spark_session())
             else:
                 opened[name] = connect("duckdb")
         return opened[name]

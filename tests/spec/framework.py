@@ -13,7 +13,9 @@ case. Each test then checks its own case against the expectation on every backen
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
+import sys
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,7 +23,7 @@ import pandas as pd
 import pyarrow as pa
 
 from gpqi.codelists import load
-from gpqi.engine.backends import Backend
+from gpqi.engine.backends import Backend, spark_session
 from gpqi.engine.membership import evaluate
 from gpqi.indicators import Indicator, parse
 from tests.spec.builder import default_tables, table, to_arrow
@@ -157,3 +159,20 @@ def members(frame: pd.DataFrame, case: Case, part: str, day: dt.date) -> list[in
         (frame["indicator_id"] == case.id) & (frame["part"] == part) & (frame["reporting_date"] == day)
     ]
     return sorted(int(v) for v in chosen["unit_id"])
+
+
+def spec_spark_session() -> Any:
+    """The Spark session spec tests run on: local mode (`local[2]`) unless
+    GPQI_TEST_SPARK_MASTER names a cluster, e.g. scripts/spark-cluster.sh's
+    (`make test-spark-cluster`)."""
+    master = os.environ.get("GPQI_TEST_SPARK_MASTER", "local[2]")
+    if master.startswith("spark://"):
+        # Executors run this interpreter (gpqi's .venv) and reach the driver locally.
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    spark = spark_session(master, shuffle_partitions=2)
+    if master.startswith("spark://"):  # the process's one session must be the cluster's
+        assert spark.sparkContext.master == master, f"a Spark session on {spark.sparkContext.master} is open"
+    # Tiny tables: compiling generated code for every stage costs more than it saves.
+    spark.conf.set("spark.sql.codegen.wholeStage", "false")
+    return spark

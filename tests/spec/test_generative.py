@@ -17,10 +17,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gpqi.codelists import load
-from gpqi.engine.backends import connect, spark_session
+from gpqi.engine.backends import connect
 from gpqi.engine.membership import evaluate
 from gpqi.indicators import parse
 from tests.spec.builder import to_arrow
+from tests.spec.framework import spec_spark_session
 from tests.spec.reference import Data, Reference
 
 REPORTING = [
@@ -411,9 +412,7 @@ def test_a_return_after_an_overlap_counts_again(duck):
 @pytest.mark.spark
 def test_pyspark_matches_reference_on_seeded_examples():
     """Twelve seeded random examples in one Spark job, each checked against the reference."""
-    spark = spark_session("local[2]", shuffle_partitions=2)
-    spark.conf.set("spark.sql.codegen.wholeStage", "false")
-    backend = connect("pyspark", spark_session_=spark)
+    backend = connect("pyspark", spark_session_=spec_spark_session())
     rng = random.Random(20261128)
     days = [dt.date(2023, 8, 31), dt.date(2024, 2, 29), dt.date(2024, 3, 31)]
     merged: dict = {"patients": [], "registrations": [], "events": {name: [] for name in CODES}}
