@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -29,6 +31,8 @@ from gpqi.access.ranking import competition_ranks
 from gpqi.access.scope import Access
 from gpqi.access.trajectory import expected, season_shape
 from gpqi.workspace import Workspace, WorkspaceError
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -134,6 +138,10 @@ class CampaignProgress:
         return [s for s in self.practices if s.rank is not None]
 
     def own(self) -> list[Standing]:
+        return self._own
+
+    @cached_property
+    def _own(self) -> list[Standing]:
         return [s for s in self.practices if s.own]
 
     @cached_property
@@ -326,16 +334,15 @@ def compute(spec: CampaignSpec, access: Access, ws: Workspace) -> CampaignProgre
     )
 
 
-def progress_for(spec: CampaignSpec, access: Access, ws: Workspace) -> CampaignProgress:
-    """`compute`, memoised in the one memo on everything the result depends on: the campaign
-    (and its practice targets), the series file, the disclosure policy and the user's scope
-    (own, shared and identifiable practices, and the practice register their labels come from).
-    Users with the same scope share one entry; no entry is ever given to a user whose scope
-    differs."""
+def progress_key(spec: CampaignSpec, access: Access, ws: Workspace) -> tuple | None:
+    """Everything a user's progress depends on: the campaign (and its practice targets), the
+    series file, the disclosure policy and the user's scope (own, shared and identifiable
+    practices, and the practice register their labels come from). None while there is no
+    series."""
     version = _series_version(ws, spec)
     if not version:
-        return compute(spec, access, ws)  # compute says why there is nothing to show
-    key = (
+        return None
+    return (
         "campaign-progress",
         spec,
         version,
@@ -344,9 +351,54 @@ def progress_for(spec: CampaignSpec, access: Access, ws: Workspace) -> CampaignP
         access.own,
         access.shared,
         access.identifiable,
-        tuple(sorted((c, p.name, p.pseudonym) for c, p in access.practices.items() if c in access.shared)),
+        _register_labels(access),
     )
+
+
+_labels_lock = threading.Lock()
+_labels: dict[tuple[int, int], tuple[Any, ...]] = {}
+
+
+def _register_labels(access: Access) -> tuple[tuple[str, str, str], ...]:
+    """Code, name and pseudonym of every shared practice, sorted: part of the progress key (a
+    renamed practice is a new entry). Built once per practice register and shared set (a request
+    gets the process's cached register, `gpqi.web.permissions.governance`) rather than sorting
+    thousands of practices on every request; the entry holds both, so their ids are not reused
+    while it is kept."""
+    ident = (id(access.practices), id(access.shared))
+    with _labels_lock:
+        hit = _labels.get(ident)
+    if hit is not None and hit[0] is access.practices and hit[1] is access.shared:
+        return hit[2]
+    value = tuple(sorted((c, p.name, p.pseudonym) for c, p in access.practices.items() if c in access.shared))
+    with _labels_lock:
+        if len(_labels) >= 8:  # registers replaced by a change of agreements: keep a few
+            _labels.clear()
+        _labels[ident] = (access.practices, access.shared, value)
+    return value
+
+
+def progress_for(spec: CampaignSpec, access: Access, ws: Workspace) -> CampaignProgress:
+    """`compute`, memoised in the one memo on everything the result depends on
+    (`progress_key`). Users with the same scope share one entry; no entry is ever given to a
+    user whose scope differs."""
+    key = progress_key(spec, access, ws)
+    if key is None:
+        return compute(spec, access, ws)  # compute says why there is nothing to show
     return MEMO.get(key, lambda: compute(spec, access, ws))
+
+
+def built_from_progress(
+    spec: CampaignSpec, access: Access, ws: Workspace, name: str, build: Callable[[CampaignProgress], T]
+) -> tuple[CampaignProgress, T]:
+    """The user's progress and a value built from it alone (a page's tables and chart), the
+    value memoised on the progress's key and `name`: at national scale building thousands of
+    rows again on every request would cost more than the figures themselves."""
+    key = progress_key(spec, access, ws)
+    progress = progress_for(spec, access, ws)
+    if key is None:
+        return progress, build(progress)
+    return progress, MEMO.get((name, *key), lambda: build(progress))
 
 
 def position_line(s: Standing, p: CampaignProgress) -> str:

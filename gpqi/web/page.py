@@ -26,6 +26,7 @@ class Chart:
     name: str
     title: str
     spec: dict[str, Any]
+    encoded: str | None = None  # the spec's JSON for the page (gpqi.web.jinja.script_json), if kept
 
 
 @dataclass
@@ -42,8 +43,9 @@ class Page:
         self.tables[table.name] = table
         return table
 
-    def add_chart(self, name: str, title: str, spec: dict[str, Any]) -> Chart:
-        chart = Chart(name, title, spec)
+    def add_chart(self, name: str, title: str, spec: dict[str, Any], encoded: str | None = None) -> Chart:
+        """A chart; `encoded`: its spec's JSON when kept with a memoised spec (never changed after)."""
+        chart = Chart(name, title, spec, encoded)
         self.charts[name] = chart
         return chart
 

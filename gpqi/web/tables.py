@@ -49,6 +49,14 @@ class Table:
     file_label: str = ""  # the download's name for this table (default: `name`)
     about: About | None = None  # set by the page before a download
     file_parts: list[str | None] = field(default_factory=list)  # e.g. [indicator id], set by the page
+    # A finished table (`finish`) keeps the HTML of its rows: a table memoised for many
+    # requests renders its rows once. Copies (dataclasses.replace) share it.
+    html: dict[tuple, Markup] | None = field(default=None, repr=False, compare=False)
+
+    def finish(self) -> Table:
+        """No more changes to the rows: their HTML may be kept and reused."""
+        self.html = {}
+        return self
 
     @property
     def main_columns(self) -> list[Column]:
@@ -105,6 +113,9 @@ class Table:
         league table page has a thousand cells and a Jinja loop over them was a fifth of the
         page's time."""
         cols = self.main_columns if columns is None else columns
+        key = (first_col_header, tuple(c.key for c in cols))
+        if self.html is not None and key in self.html:
+            return self.html[key]
         numeric = [c.kind in ("int", "pct", "num") for c in cols]
         link_key = self.link or cols[0].key
         out: list[str] = []
@@ -126,7 +137,10 @@ class Table:
                 f'<tr class="nhsuk-table__row"><td class="nhsuk-table__cell" colspan="{len(cols)}">'
                 "No practices to show.</td></tr>"
             )
-        return Markup("\n".join(out))
+        html = Markup("\n".join(out))
+        if self.html is not None:
+            self.html[key] = html
+        return html
 
     def export_value(self, row: dict[str, Any], col: Column) -> Any:
         value = row.get(col.key)

@@ -4,13 +4,15 @@ and the tip form. What each user sees is decided here, on the server, by `Access
 
 from __future__ import annotations
 
+import dataclasses
+
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
-from gpqi.access.campaigns import NoSeries, progress_for
+from gpqi.access.campaigns import CampaignProgress, NoSeries, built_from_progress
 from gpqi.access.figures import sees_all_raw
 from gpqi.reports.campaign import chart_spec
 from gpqi.web.accounts.models import CENTRAL_ROLES, Role
@@ -93,7 +95,9 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "indicator_title": catalogue([campaign.indicator_id])[campaign.indicator_id].title,
     }
     try:
-        progress = progress_for(campaign.spec(), access, workspace())
+        progress, (spec, parts) = built_from_progress(
+            campaign.spec(), access, workspace(), "campaign-page", _page_parts
+        )
     except NoSeries as exc:
         ctx["no_series"] = str(exc)
         return respond(request, "campaigns/detail.jinja", page, ctx)
@@ -109,14 +113,25 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
         disclosure_note(ws, sees_all_raw(access), own),
         source(ws),
     )
-    page.add_chart(
-        "uptake-chart", "Cumulative uptake by week against the target trajectory", chart_spec(progress)
-    )
-    page.add_table(tables.programme_table(progress))
-    page.add_table(tables.ranking_table(progress))
-    page.add_table(tables.behind_table(progress))
-    page.add_table(tables.weekly_table(progress))
+    page.add_chart("uptake-chart", "Cumulative uptake by week against the target trajectory", spec)
+    for t in parts:
+        # a copy: a download sets its own context on the table; the rows and HTML are shared
+        page.add_table(dataclasses.replace(t))
     return respond(request, "campaigns/detail.jinja", page, ctx)
+
+
+def _page_parts(progress: CampaignProgress) -> tuple[dict, list[Table]]:
+    """The chart and the four tables, built from the user's progress alone: memoised with it
+    (`built_from_progress`), their rows and HTML rendered once per scope, not per request."""
+    parts = [
+        tables.programme_table(progress),
+        tables.ranking_table(progress),
+        tables.behind_table(progress),
+        tables.weekly_table(progress),
+    ]
+    for t in parts:
+        t.finish()
+    return chart_spec(progress), parts
 
 
 @login_required

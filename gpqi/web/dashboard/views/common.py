@@ -134,9 +134,11 @@ def indicator_param(request: HttpRequest, c: Ctx) -> IndicatorMeta:
     return c.catalogue[ind]
 
 
-def network_names() -> dict[str, str]:
-    """Each network's name by code (from the snapshot, via the app database)."""
-    return dict(Network.objects.values_list("code", "name"))
+def network_names(codes: list[str] | None = None) -> dict[str, str]:
+    """Each network's name by code (from the snapshot, via the app database); only `codes`'
+    when given (a page naming a user's own networks need not read every network's)."""
+    qs = Network.objects.all() if codes is None else Network.objects.filter(code__in=codes)
+    return dict(qs.values_list("code", "name"))
 
 
 def network_label(code: str, names: dict[str, str] | None = None) -> str:

@@ -3,6 +3,7 @@ trend with SPC and peer deciles for the chosen focus, variation then and now."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
@@ -36,6 +37,7 @@ from gpqi.web.dashboard.views.common import (
     with_results,
 )
 from gpqi.web.governance import improvement
+from gpqi.web.jinja import script_json
 from gpqi.web.page import Page, respond
 from gpqi.web.projects.marks import chart_marks
 from gpqi.web.tables import Column, Table
@@ -109,6 +111,12 @@ class Selection:
     @property
     def ckey(self) -> tuple:
         return figures.class_key(self.a)
+
+    @property
+    def focus_key(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """What a chart's focus part depends on: the focus practices (the user's own, shown raw)
+        and their labels for this user."""
+        return tuple(sorted(self.focus_codes)), tuple(self.highlight)
 
     @property
     def target(self) -> float:
@@ -210,7 +218,7 @@ def _select(request: HttpRequest, c: Ctx, meta: IndicatorMeta) -> tuple[Selectio
     own_networks = sorted({a.practices[p].network_code for p in own_shared})
     asked = request.GET.get("focus")
     focus = (Focus.parse(asked) if asked else default_focus(a)).check(a)
-    names = network_names() if len(own_networks) <= PICKER_LIMIT else {}
+    names = network_names(own_networks) if len(own_networks) <= PICKER_LIMIT else {}
     network = _network_of(a, focus)
     programmes = improvement.programmes_of(network, meta.id)
     programme = programmes[0] if programmes else None
@@ -294,18 +302,38 @@ def _add_funnel(page: Page, s: Selection) -> None:
             bins = page_charts.funnel_bins(class_rows)
             return page_charts.funnel_base(bins, limits, s.target, method, s.tau2, meta), limits
 
-        base, limits = s.c.store.memo(("funnel-base", s.indicator_id, date, method, s.ckey), base_funnel)
         outl = s.shown["outlier_998"]
         binned = (len(s.shown), int((outl == "high").sum()), int((outl == "low").sum()))
-        spec = page_charts.funnel_binned(
-            base, s.focus_rows, limits, s.target, method, s.tau2, meta, s.highlight, binned
+
+        def spec_binned() -> tuple[dict[str, Any], str]:
+            base, limits = s.c.store.memo(("funnel-base", s.indicator_id, date, method, s.ckey), base_funnel)
+            spec = page_charts.funnel_binned(
+                base, s.focus_rows, limits, s.target, method, s.tau2, meta, s.highlight, binned
+            )
+            return spec, script_json(spec)
+
+        # Beyond the class view the spec depends only on the focus practices (their own users see
+        # them raw and named) and how many practices are shown and flagged: memoised on those.
+        key = (
+            "funnel-spec",
+            s.indicator_id,
+            date,
+            method,
+            s.ckey,
+            *s.focus_key,
+            binned,
+            meta.title,
+            meta.higher_is_better,
         )
+        spec, encoded = s.c.store.memo(key, spec_binned)
     else:
         spec = page_charts.funnel(s.shown, s.target, method, s.tau2, meta, s.highlight)
+        encoded = None
     page.add_chart(
         "funnel",
         f"Funnel plot at {date:%B %Y} ({'overdispersion-adjusted' if method == 'spiegelhalter' else 'Wilson'} limits)",
         spec,
+        encoded,
     )
 
 
@@ -313,8 +341,19 @@ def _add_league(page: Page, s: Selection, request: HttpRequest) -> dict[str, Any
     """The league table (a page of LEAGUE_PAGE_ROWS plus the focus practices; the downloads hold
     every practice) and the caterpillar chart of the same rows."""
     a, meta = s.a, s.meta
-    # ranks are the gate's (raw values, ties shared, the same for everyone): the order follows them
-    order = s.shown.sort_values(["rank", "value"], ascending=[True, not meta.higher_is_better], kind="stable")
+
+    def positions() -> np.ndarray:
+        # ranks are the gate's (raw values, ties shared, the same for everyone): the order follows them
+        by_rank = s.shown.sort_values(
+            ["rank", "value"], ascending=[True, not meta.higher_is_better], kind="stable"
+        )
+        return by_rank.index.to_numpy()
+
+    # The order depends on the class view and the user's own practices (shown raw): sorted once
+    # per run for each such view rather than on every request.
+    own_shown = a.own & a.shared
+    order_key = ("league-order", s.indicator_id, s.date, s.method, s.ckey, own_shown, meta.higher_is_better)
+    order = s.shown.loc[s.c.store.memo(order_key, positions)]
     per_page = LEAGUE_PAGE_ROWS
     pages = max(1, -(-len(order) // per_page))
     league_page = int_param(request.GET.get("league_page"), 1, pages)
@@ -346,6 +385,30 @@ def _add_league(page: Page, s: Selection, request: HttpRequest) -> dict[str, Any
         full = order if not s.big else order.assign(label=figures.labels(a, order["org_code"]))
         return [league_row(r) for r in full.to_dict("records")]
 
+    def page_rows() -> tuple[list[dict[str, Any]], dict[tuple, Any], dict[str, Any] | None, str | None]:
+        """The rows on this page (and their HTML, filled when first drawn) and the caterpillar
+        chart of the same rows, with its JSON."""
+        spec = None
+        if s.comparable:
+            spec = page_charts.caterpillar(on_page if pages > 1 else order, meta, s.highlight, s.target)
+        rows = [league_row(r) for r in on_page.to_dict("records")]
+        return rows, {}, spec, None if spec is None else script_json(spec)
+
+    # What the page shows of the league depends on the view and own practices (the order), the
+    # page, and the labels of the rows on it (names or pseudonyms for this user): memoised on
+    # those when the table has several pages; a download builds every row for this request.
+    labels_on_page = tuple(on_page["label"])
+    rows_key = (
+        "league-page",
+        *order_key[1:],
+        tuple(sorted(s.focus_codes)),
+        tuple(s.highlight),
+        league_page,
+        labels_on_page,
+        s.comparable,
+        s.target if s.comparable else None,  # (NaN, never equal to itself, would never match)
+    )
+    rows, html, cat_spec, cat_json = s.c.store.memo(rows_key, page_rows) if pages > 1 else page_rows()
     league = page.add_table(
         Table(
             "league-table",
@@ -362,12 +425,11 @@ def _add_league(page: Page, s: Selection, request: HttpRequest) -> dict[str, Any
             ],
             display_limit=per_page,
             file_label="league",
+            html=html,
         )
     )
-    league.set_rows(
-        [league_row(r) for r in on_page.to_dict("records")], total=len(order), every=all_league_rows
-    )
-    if s.comparable:
+    league.set_rows(rows, total=len(order), every=all_league_rows)
+    if cat_spec is not None:
         page.add_chart(
             "caterpillar",
             "League table with 95% confidence intervals"
@@ -376,7 +438,8 @@ def _add_league(page: Page, s: Selection, request: HttpRequest) -> dict[str, Any
                 if pages > 1
                 else ""
             ),
-            page_charts.caterpillar(on_page if pages > 1 else order, meta, s.highlight, s.target),
+            cat_spec,
+            cat_json,
         )
     return {
         "league_page": league_page,
@@ -429,21 +492,19 @@ def _add_distribution(page: Page, s: Selection) -> None:
                 )
         return page_charts.distribution(parts, s.meta, s.highlight, aggregated=s.big)
 
+    def build_encoded() -> tuple[dict[str, Any], str]:
+        spec = build()
+        return spec, script_json(spec)
+
     # At scale the spec depends only on the class view and the focus practices (their own users
     # see them named and raw), so it is memoised on exactly those.
-    key = (
-        "distribution-spec",
-        s.indicator_id,
-        s.date,
-        s.compare,
-        s.ckey,
-        tuple(sorted(s.focus_codes)),
-        tuple(s.highlight),
-    )
+    key = ("distribution-spec", s.indicator_id, s.date, s.compare, s.ckey, *s.focus_key)
+    spec, encoded = c.store.memo(key, build_encoded) if s.big else (build(), None)
     page.add_chart(
         "distribution",
         f"Practices at {s.compare:%B %Y} and {s.date:%B %Y}, sized by list size",
-        c.store.memo(key, build) if s.big else build(),
+        spec,
+        encoded,
     )
 
 
@@ -537,33 +598,25 @@ def _add_trend(page: Page, s: Selection, changes: list[tuple[str, str]]) -> dict
     # QI projects' PDSA cycles and notes of a practice focus, marked per request (they change
     # without a new run)
     marks = [] if sspc.seasonal else chart_marks(focus, s.indicator_id)
-    page.add_chart(
-        "trend",
-        f"{focus_label}: {what}, {sspc.result.chart_label} with statistical process control limits",
-        # a seasonal chart's x is the season, not the date: no date marks on it
-        view["spc_spec"]
-        if sspc.seasonal
-        else annotate(with_definition_changes(view["spc_spec"], changes), marks),
-    )
-    table = page.add_table(
-        Table(
-            "trend",
-            f"{focus_label}: {what if sspc.seasonal else 'monthly values'} and SPC ({sspc.result.chart_label})",
-            [
-                Column("date", "Date"),
-                Column("value", "Value", "pct"),
-                Column("mean", "Mean", "pct"),
-                Column("lpl", "Lower limit", "pct"),
-                Column("upl", "Upper limit", "pct"),
-                Column("point_type", "Point"),
-            ],
-            file_label=f"trend-{focus}",
-        )
-    )
-    table.rows = view["rows"]
+    title = f"{focus_label}: {what}, {sspc.result.chart_label} with statistical process control limits"
+    if sspc.seasonal:  # a seasonal chart's x is the season, not the date: no date marks on it
+        page.add_chart("trend", title, view["spc_spec"], view["spc_json"])
+    elif marks:
+        page.add_chart("trend", title, annotate(with_definition_changes(view["spc_spec"], changes), marks))
+    else:  # no marks: the same spec for everyone who sees this view (and these definition changes)
+
+        def marked() -> tuple[dict[str, Any], str]:
+            spec = annotate(with_definition_changes(view["spc_spec"], changes), [])
+            return spec, script_json(spec)
+
+        page.add_chart("trend", title, *c.store.memo((*key, "changes", tuple(changes)), marked))
+    page.add_table(dataclasses.replace(view["table"]))  # a copy: a download sets its own context
     if view["peers_spec"] is not None:
         page.add_chart(
-            "peers", f"{focus_label} against the deciles of practices with an agreement", view["peers_spec"]
+            "peers",
+            f"{focus_label} against the deciles of practices with an agreement",
+            view["peers_spec"],
+            view["peers_json"],
         )
     # the verdict: on the focus's raw counts, the same for every viewer (the chart shows what the
     # user may see of them)
@@ -629,11 +682,29 @@ def _focus_view(
         )
         if len(dec):
             peers_spec = page_charts.trend(own, dec, focus_label, meta)
+    what = f"{sspc.season_point} of each season" if sspc.seasonal else "monthly values"
+    table = Table(
+        "trend",
+        f"{focus_label}: {what} and SPC ({sspc.result.chart_label})",
+        [
+            Column("date", "Date"),
+            Column("value", "Value", "pct"),
+            Column("mean", "Mean", "pct"),
+            Column("lpl", "Lower limit", "pct"),
+            Column("upl", "Upper limit", "pct"),
+            Column("point_type", "Point"),
+        ],
+        rows=rows,
+        file_label=f"trend-{focus}",
+    ).finish()
+    spc_spec = page_charts.spc(sspc, meta, focus_label)
     return {
         "series_spc": sspc,
-        "rows": rows,
-        "spc_spec": page_charts.spc(sspc, meta, focus_label),
+        "table": table,
+        "spc_spec": spc_spec,
+        "spc_json": script_json(spc_spec),
         "peers_spec": peers_spec,
+        "peers_json": None if peers_spec is None else script_json(peers_spec),
     }
 
 
@@ -662,8 +733,17 @@ def _league_links(
 def _focus_series(c: Ctx, a: Access, indicator_id: str, focus: Focus) -> tuple[pd.DataFrame, str, bool]:
     """The focus's series as the user may see it, its label and whether any of it is disclosed."""
     if focus.is_practice:
-        s = c.store.practice_series(focus.code, indicator_id)
-        return s[s["denominator"] > 0], a.label(focus.code), False
+        # raw counts of a practice the user may see (the focus was checked): read once per run
+
+        def read() -> pd.DataFrame:
+            s = c.store.practice_series(focus.code, indicator_id)
+            return s[s["denominator"] > 0]
+
+        return (
+            c.store.memo(("focus-practice-series", focus.code, indicator_id), read),
+            a.label(focus.code),
+            False,
+        )
     label = network_label(focus.code) if focus.is_network else "All practices with an agreement"
     series, disclosed = figures.group_series(c.ws, c.store, a, indicator_id, focus)
     return series, label, disclosed
