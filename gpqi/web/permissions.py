@@ -27,7 +27,8 @@ def governance() -> Governance:
     cheap to read: counts and the latest update time) or the day changes."""
     today = timezone.localdate()
     agg = Agreement.objects.aggregate(n=Count("id"), t=Max("updated_at"))
-    key = (today, agg["n"], agg["t"], Practice.objects.count(), Practice.objects.aggregate(m=Max("id"))["m"])
+    reg = Practice.objects.aggregate(n=Count("id"), m=Max("id"))  # one query: this runs on every request
+    key = (today, agg["n"], agg["t"], reg["n"], reg["m"])
     with _governance_lock:
         if key in _governance_cache:
             return _governance_cache[key]

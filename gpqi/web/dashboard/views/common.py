@@ -10,6 +10,7 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from markupsafe import Markup
 
 from gpqi.access import figures
 from gpqi.access.results import NoResults, ResultsStore, store_for
@@ -107,6 +108,21 @@ def parse_date(value: str | None, dates: list[dt.date], default: dt.date) -> dt.
     if d not in dates:
         raise Http404("No results for that date")
     return d
+
+
+def date_options(store: ResultsStore, selected: dt.date) -> Markup:
+    """The options of a date picker, latest first, `selected` chosen: the same for every user of
+    a run, so built once per run and date (ten years of months are 120 options a picker)."""
+
+    def build() -> Markup:
+        return Markup(
+            "".join(
+                f'<option value="{d.isoformat()}"{" selected" if d == selected else ""}>{d:%b %Y}</option>'
+                for d in reversed(store.dates())
+            )
+        )
+
+    return store.memo(("date-options", selected), build)
 
 
 def int_param(value: str | None, low: int, high: int) -> int:

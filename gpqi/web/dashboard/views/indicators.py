@@ -27,6 +27,7 @@ from gpqi.web.dashboard.definition import definition
 from gpqi.web.dashboard.views.common import (
     PICKER_LIMIT,
     Ctx,
+    date_options,
     int_param,
     mdc_label,
     network_label,
@@ -190,6 +191,8 @@ def indicator(request: HttpRequest, c: Ctx, indicator_id: str) -> HttpResponse:
             "n_shown": len(s.shown),
             "definition": about,
             "booking_gaps": booking_gaps(c.access, c.ws) if meta.uses_lead_time else [],
+            "date_options": date_options(c.store, s.date),
+            "compare_options": date_options(c.store, s.compare),
             **choices,
             **league,
         },
