@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gpqi.access.disclosure import Policy, counts, totals
+from gpqi.access.disclosure import Policy, counts, list_size, rate, totals
 from gpqi.workspace import init_workspace
 
 
@@ -16,8 +16,16 @@ def test_policy_of_a_workspace_reads_its_gpqi_toml(tmp_path):
         "round_to = 5", "round_to = 3"
     )
     ws.config_path.write_text(text)
+    text = text.replace("list_size_round_to = 100", "list_size_round_to = 50")
+    ws.config_path.write_text(text)
     policy = Policy.of(init_workspace(tmp_path))
-    assert (policy.redact_at_or_below, policy.round_to) == (10, 3)
+    assert (policy.redact_at_or_below, policy.round_to, policy.list_size_round_to) == (10, 3, 50)
+    assert list_size(policy, 1330, own=False) == 1350 and list_size(Policy(), 1330, own=False) == 1300
+
+
+def test_rate_of_a_practices_own_small_counts():
+    """A practice's own counts are shown raw, so a denominator of 1 is a real rate."""
+    assert rate([1, 0, 3], [1, 1, 0]).tolist()[:2] == [1.0, 0.0] and np.isnan(rate([3], [0])[0])
 
 
 def test_counts_and_totals_use_the_given_thresholds():

@@ -50,6 +50,21 @@ def test_scope_of_each_role():
         facilitator.require_practice("P6")  # no agreement in force: not even its facilitator
 
 
+def test_scope_edges_found_by_mutation_testing():
+    """Each assertion here failed under a mutant that every other test let through."""
+    gov = _gov()
+    clinician = scope.scope_for(gov, scope.CLINICIAN, practice="P1", network="N2")
+    assert clinician.own == {"P1"} and clinician.home_network == "N1"  # a network is a lead's only
+    assert scope.scope_for(gov, scope.CLINICIAN, practice="ZZ", network="N2").own == frozenset()
+    assert scope.scope_for(gov, "unknown-role", network="N2").own == frozenset()
+    assert clinician.require_practice("P1") == gov.practices["P1"]
+    with pytest.raises(NotVisible, match="^No such practice$"):  # the 404 page's words
+        clinician.require_practice("P2")
+    for access in (scope.central(gov), scope.outsider(gov), scope.scope_for(gov, scope.FACILITATOR)):
+        assert access.home_practice is None and access.home_network is None
+    assert scope.outsider(gov).visible() == ["P1", "P2", "P3", "P4", "P5"]
+
+
 def test_focus_parsed_once_and_checked():
     gov = _gov()
     clinician = scope.scope_for(gov, scope.CLINICIAN, practice="P1")
