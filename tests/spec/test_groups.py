@@ -39,6 +39,39 @@ CASES = [
     ),
     Case(
         CH,
+        "none-latest-of-several-lists",
+        'QOF\'s frailty rule ("latest frailty diagnosis is moderate or severe") is a register '
+        "whose resolved list is the milder grade: `none: [on_register: {codelist: "
+        "[frailty-moderate, frailty-severe], resolved: frailty-mild}]`. Patient 2 (severe) and "
+        "4 (mild, then severe) are left out; 3 (moderate, then mild) is back in once the mild "
+        "code is recorded; 5 has a mild and a moderate code on the same day, which counts as "
+        "moderate.",
+        {
+            "patients": PEOPLE + "    5 | 1950-01-01\n",
+            "clinical_events": """
+                patient_id | date | code
+                1 | 2020-01-01 | @diabetes
+                2 | 2020-01-01 | @diabetes
+                2 | 2023-05-01 | @frailty-severe
+                3 | 2020-01-01 | @diabetes
+                3 | 2023-05-01 | @frailty-moderate
+                3 | 2023-09-01 | @frailty-mild
+                4 | 2020-01-01 | @diabetes
+                4 | 2023-05-01 | @frailty-mild
+                4 | 2023-09-01 | @frailty-severe
+                5 | 2020-01-01 | @diabetes
+                5 | 2023-09-01 | @frailty-mild
+                5 | 2023-09-01 | @frailty-moderate
+            """,
+        },
+        "all:\n  - registered: {}",
+        {"2023-06-01": [1, 4, 5], "2024-03-31": [1, 3]},
+        denominator="all:\n  - on_register: {codelist: diabetes}\nnone:\n"
+        "  - on_register: {codelist: [frailty-moderate, frailty-severe], resolved: frailty-mild}",
+        expect_denominator={"2023-06-01": [1, 4, 5], "2024-03-31": [1, 3]},
+    ),
+    Case(
+        CH,
         "any-is-union",
         "`any` holds when at least one of its criteria holds.",
         {

@@ -73,6 +73,29 @@ CASES = [
     ),
     Case(
         CH,
+        "latest-value-systolic-and-diastolic-each-latest",
+        "Systolic and diastolic are separate criteria: each takes its own latest reading. Patient "
+        "1's diastolic of 95 was followed by a diastolic-only 85, so both halves are at target; "
+        "QOF's pairing would take the diastolic from the systolic's day (95). Patient 2 was at "
+        "target until a systolic-only 150 became the latest systolic.",
+        {
+            "patients": PEOPLE,
+            "clinical_events": """
+                patient_id | date | code | numeric_value
+                1 | 2024-01-10 | @systolic-bp | 130
+                1 | 2024-01-10 | @diastolic-bp | 95
+                1 | 2024-02-01 | @diastolic-bp | 85
+                2 | 2024-01-10 | @systolic-bp | 130
+                2 | 2024-01-10 | @diastolic-bp | 85
+                2 | 2024-02-01 | @systolic-bp | 150
+            """,
+        },
+        "all:\n  - latest_value: {codelist: systolic-bp, within: 12 months, max: 140}\n"
+        "  - latest_value: {codelist: diastolic-bp, within: 12 months, max: 90}",
+        {"2024-01-31": [2], "2024-03-31": [1]},
+    ),
+    Case(
+        CH,
         "latest-value-missing-value",
         "A record without a numeric value is not a reading: it is skipped, and the latest reading "
         "with a value is used.",
