@@ -440,8 +440,10 @@ def indicator_frame(
     fb = None
     if method is not None:
         fb = funnel_base(ws, store, access, indicator_id, date, method, higher_is_better)
-        columns["outlier_95"] = fb.outlier_95
-        columns["outlier_998"] = fb.outlier_998
+        # object dtype: pandas would infer a string dtype and turn "no flag" (None) into NaN,
+        # which is truthy and never equals "high" or "low"
+        columns["outlier_95"] = pd.Series(fb.outlier_95, dtype=object)
+        columns["outlier_998"] = pd.Series(fb.outlier_998, dtype=object)
         columns["rank"] = fb.rank
         ok = (den > 0) & ~np.isnan(num) & ~np.isnan(den)
         lo, hi = np.full(len(num), np.nan), np.full(len(num), np.nan)

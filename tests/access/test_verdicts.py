@@ -83,6 +83,20 @@ def test_funnel_flags_and_ranks_are_the_same_for_every_viewer(world):
     assert list(independent.table["outlier_998"]) == list(raw.loc[ok, "outlier_998"])
 
 
+def test_no_flag_is_none_not_nan(world):
+    """A practice inside the limits has no flag (None): a NaN would be truthy, so the API said
+    "nan" instead of "within" and the meeting pack put a practice outside only the 95% limits
+    inside them."""
+    ws, store, viewers, _ = world
+    frame, _ = figures.indicator_frame(
+        ws, store, viewers["clinician"], "flu-65", store.latest_date(), "spiegelhalter"
+    )
+    for column in ("outlier_95", "outlier_998"):
+        flags = frame[column].tolist()
+        assert set(flags) <= {"high", "low", None}, (column, flags)
+    assert None in frame["outlier_998"].tolist()
+
+
 def test_group_spc_verdict_and_campaign_status_same_for_every_viewer(world):
     ws, store, viewers, net = world
     verdicts = {
