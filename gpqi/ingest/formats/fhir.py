@@ -22,10 +22,7 @@ from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-try:  # several times faster than json.loads on NDJSON lines; a dependency (pyproject.toml)
-    from orjson import loads as parse_json
-except ImportError:  # a checkout whose environment predates the dependency: same results, slower
-    from json import loads as parse_json
+from orjson import loads as parse_json  # several times faster than json.loads on NDJSON lines
 
 from gpqi.ingest.errors import IngestError
 from gpqi.ingest.formats.records import PracticeRecords
