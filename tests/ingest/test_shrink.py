@@ -16,7 +16,7 @@ import pytest
 
 from gpqi.ingest import IngestError, ingest
 from gpqi.ingest import history as ingest_history
-from gpqi.ingest.shrink import TOTAL, Finding, Limits, findings
+from gpqi.ingest.shrink import TOTAL, Finding, Limits, findings, refusal
 from gpqi.ingest.status import workspace_status
 from gpqi.workspace import open_workspace
 from tests.ingest.extracts import AS_OF, baseline, event
@@ -200,3 +200,40 @@ def test_totals_are_judged_as_well_as_tables():
     after = {"P1": {"patients": 5, "clinical_events": 4}}  # each below min_rows; together 12 -> 9
     found = findings(["P1"], before, after, {}, LIMITS)
     assert found == [Finding("P1", TOTAL, "shrink", 12, 9)]
+
+
+def test_the_refusal_names_each_reason_and_its_counts():
+    """The words an operator reads when the guard stops an ingest (mutants that dropped the
+    table, the kind or the plural survived the other tests)."""
+    lost = Finding("P1", TOTAL, "lost_all", 1, 0)
+    shrunk = Finding("P2", "events", "shrink", 1200, 600)
+    bad = Finding("P2", "patients", "quarantined", 100, 40)
+    assert lost.sentence(LIMITS) == "practice P1 would go from 1 row to 0 (every row lost)"
+    assert shrunk.sentence(LIMITS) == (
+        "practice P2 events would go from 1,200 rows to 600 (losing 50%; the limit is 20%)"
+    )
+    assert bad.sentence(LIMITS) == (
+        "practice P2 patients: 40 of 100 rows read would be quarantined (40%; the limit is 20%)"
+    )
+    assert Finding("P3", "patients", "lost_all", 2, 0).sentence(LIMITS) == (
+        "practice P3 patients would go from 2 rows to 0 (every row lost)"
+    )
+    assert refusal([lost, shrunk, bad], LIMITS) == (
+        "refused to replace practice data with much less of it: "
+        f"{lost.sentence(LIMITS)}; {shrunk.sentence(LIMITS)}; {bad.sentence(LIMITS)}. "
+        "Check the extract; if it is right, run the ingest again with --accept-shrink P1 --accept-shrink P2"
+    )
+
+
+def test_a_table_or_practice_missing_from_the_new_snapshot_is_every_row_lost():
+    before = {"P1": {"patients": 100, "events": 500}}
+    found = findings(["P1"], before, {"P1": {"patients": 100, "medications": 30}}, {}, LIMITS)
+    assert found == [
+        Finding("P1", "events", "lost_all", 500, 0),
+        Finding("P1", TOTAL, "shrink", 600, 130),
+    ]  # medications, new, is no loss
+    assert findings(["P1"], before, {}, {}, LIMITS) == [
+        Finding("P1", "events", "lost_all", 500, 0),
+        Finding("P1", "patients", "lost_all", 100, 0),
+        Finding("P1", TOTAL, "lost_all", 600, 0),
+    ]
