@@ -11,15 +11,12 @@ from pathlib import Path
 import pytest
 from django.test import RequestFactory
 
-from gpqi.programmes.results_only import IndicatorSpec, ResultsOnlyConfig, write_results_only
+from gpqi.programmes.results_only import ResultsOnlyConfig, library_specs, write_results_only
 
 PASSWORD = "a-long-test-password-1"
-SPECS = (
-    IndicatorSpec("pulse-check-65", "v1", True, "patient", "cardiovascular"),
-    IndicatorSpec("hyp-bp-79", "v1", True, "patient", "cardiovascular"),
-    IndicatorSpec("dm-hba1c", "v1", True, "patient", "diabetes"),
-    IndicatorSpec("dna-all", "v1", False, "appointment", "operational"),
-)
+# The library's own definitions and versions, as a programme that followed the docs would have
+# (another version would put each indicator page in "Waiting for the next run").
+SPECS = tuple(s for s in library_specs() if s.id in ("pulse-check-65", "hyp-bp-79", "dm-hba1c", "dna-all"))
 
 
 @pytest.fixture(scope="session")

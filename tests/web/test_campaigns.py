@@ -112,6 +112,11 @@ def test_page_as_clinician_names_pseudonyms_and_disclosure(login, programme, cam
 
 def test_page_as_analyst_exact_programme_total(login, programme, campaign):
     client = login("analyst")
+    # the test programme has no earlier flu season: the page says its trajectory is a straight line
+    assert (
+        "to take the season's shape from, it is a straight line"
+        in client.get(_url(campaign)).content.decode()
+    )
     frame = campaign.counts
     shared = frame[~frame["org_code"].isin([programme.suspended, programme.no_agreement])]
     totals = shared.groupby("reporting_date")[["numerator", "denominator"]].sum()

@@ -6,6 +6,8 @@ and the indicator page says it waits for the next run until `gpqi run` has compu
 from __future__ import annotations
 
 import hashlib
+import json
+import re
 
 import pytest
 from django.test import RequestFactory
@@ -143,8 +145,21 @@ def test_a_change_is_marked_on_the_trend_and_waits_for_the_run(as_user, root):
     run(root, ["dm-bp"], dates=editor_setup.DATES, worklists=False)
     page = client.get("/indicators/dm-bp/?focus=programme").content.decode()
     assert "Waiting for the next run" not in page
-    assert "Dashed lines on the trend mark where the definition changed" in page
-    assert '"strokeDash"' in page and "Definition " in page
+    assert "Lines keyed D1, D2 … on the trend mark where the definition changed" in page
+    # The change is drawn by the same marks as PDSA cycles and notes, on the trend's own x axis
+    # (a temporal rule on the SPC chart's ordinal axis of dates drew "0NaN" on the axis), and keyed
+    # beside the chart.
+    trend = json.loads(
+        re.search(r'<script type="application/json" id="spec-trend">(.*?)</script>', page, re.S).group(1)
+    )
+    x_encodings = [layer.get("encoding", {}).get("x", {}) for layer in trend["layer"]]
+    x_types = {x["type"] for x in x_encodings if "field" in x}
+    assert len(x_types) == 1, x_types
+    marked = [layer for layer in trend["layer"] if layer.get("data", {}).get("values", [{}])[0].get("kind")]
+    assert marked and {v["kind"] for v in marked[0]["data"]["values"]} == {"definition"}
+    points = {v["date"] for v in trend["layer"][0]["data"]["values"]}
+    assert {v["date"] for v in marked[0]["data"]["values"]} <= points
+    assert "D1" in page and "Definition changed (version" in page
 
 
 def test_a_programme_can_require_a_second_person(as_user, root):

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from gpqi.access.projects import definition_marks
 from gpqi.engine import versions
 from gpqi.indicators.english import English, describe
 from gpqi.indicators.workspace import Entry, workspace_library
@@ -88,7 +89,6 @@ def definition(indicator_id: str) -> Definition | None:
         p.version: p for p in Publication.objects.filter(indicator_id=indicator_id).order_by("published_at")
     }
     history = []
-    changes = []
     for row in versions.history(ws, indicator_id):
         pub = published.get(row["version"])
         history.append(
@@ -101,7 +101,6 @@ def definition(indicator_id: str) -> Definition | None:
                 pub.checked_by if pub else "",
             )  # fmt: skip
         )
-        if row.get("previous_version") and row.get("last_date"):
-            changes.append((row["last_date"], f"Definition {row['version'][:6]}"))
     results_version = versions.results_versions(ws).get(indicator_id)
+    changes = [(m.date.isoformat(), m.label) for m in definition_marks(ws, indicator_id)]
     return Definition(entry, describe(ind, lib.codelists.load), infos, history, results_version, changes)

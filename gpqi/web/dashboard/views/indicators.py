@@ -16,11 +16,11 @@ from django.urls import reverse
 from gpqi.access import figures
 from gpqi.access.booking import booking_gaps
 from gpqi.access.focus import Focus, default_focus
+from gpqi.access.projects import definition_marks
 from gpqi.access.scope import Access
 from gpqi.charts.annotations import annotate
 from gpqi.charts.annotations import keys as mark_keys
 from gpqi.charts.funnel import limit_grid as funnel_limit_grid
-from gpqi.charts.marks import with_definition_changes
 from gpqi.web.catalogue import IndicatorMeta, domain_sort_key
 from gpqi.web.dashboard import charts as page_charts
 from gpqi.web.dashboard.definition import definition
@@ -171,7 +171,7 @@ def indicator(request: HttpRequest, c: Ctx, indicator_id: str) -> HttpResponse:
     league = _add_league(page, s, request)
     _add_distribution(page, s)
     _add_variation(page, s)
-    spc = _add_trend(page, s, about.changes if about else [])
+    spc = _add_trend(page, s)
     return respond(
         request,
         "dashboard/indicator.jinja",
@@ -567,9 +567,9 @@ def _add_variation(page: Page, s: Selection) -> None:
             )
 
 
-def _add_trend(page: Page, s: Selection, changes: list[tuple[str, str]]) -> dict[str, str] | None:
+def _add_trend(page: Page, s: Selection) -> dict[str, str] | None:
     """The focus's trend with SPC (chart and table) and, for a practice, against peer deciles,
-    marked where the definition changed; returns the last point's Making Data Count labels
+    marked where the definition changed (with the practice's PDSA cycles and notes); returns the last point's Making Data Count labels
     (None without a trend)."""
     c, a, meta, focus = s.c, s.a, s.meta, s.focus
     series, focus_label, disclosed = _focus_series(c, a, s.indicator_id, focus)
@@ -599,20 +599,21 @@ def _add_trend(page: Page, s: Selection, changes: list[tuple[str, str]]) -> dict
     sspc = view["series_spc"]
     what = f"{sspc.season_point} of each season" if sspc.seasonal else "trend"
     # QI projects' PDSA cycles and notes of a practice focus, marked per request (they change
-    # without a new run)
-    marks = [] if sspc.seasonal else chart_marks(focus, s.indicator_id)
+    # without a new run), and the definition changes inside the series
+    marks = [] if sspc.seasonal else [*chart_marks(focus, s.indicator_id), *_definition_marks(c, s, series)]
     title = f"{focus_label}: {what}, {sspc.result.chart_label} with statistical process control limits"
     if sspc.seasonal:  # a seasonal chart's x is the season, not the date: no date marks on it
         page.add_chart("trend", title, view["spc_spec"], view["spc_json"])
-    elif marks:
-        page.add_chart("trend", title, annotate(with_definition_changes(view["spc_spec"], changes), marks))
-    else:  # no marks: the same spec for everyone who sees this view (and these definition changes)
+    elif any(m["kind"] != "definition" for m in marks):
+        page.add_chart("trend", title, annotate(view["spc_spec"], marks))
+    else:  # definition changes only: the same spec for everyone who sees this view
 
         def marked() -> tuple[dict[str, Any], str]:
-            spec = annotate(with_definition_changes(view["spc_spec"], changes), [])
+            spec = annotate(view["spc_spec"], marks)
             return spec, script_json(spec)
 
-        page.add_chart("trend", title, *c.store.memo((*key, "changes", tuple(changes)), marked))
+        changes = tuple((m["date"], m["label"]) for m in marks)
+        page.add_chart("trend", title, *c.store.memo((*key, "changes", changes), marked))
     page.add_table(dataclasses.replace(view["table"]))  # a copy: a download sets its own context
     if view["peers_spec"] is not None:
         page.add_chart(
@@ -637,6 +638,16 @@ def _add_trend(page: Page, s: Selection, changes: list[tuple[str, str]]) -> dict
         "rebase": [d.strftime("%B %Y") for d in sspc.rebase_dates],
         "marks": mark_keys(marks),
     }
+
+
+def _definition_marks(c: Ctx, s: Selection, series: pd.DataFrame) -> list[dict[str, str]]:
+    """The dates inside the series from which a new definition version was published."""
+    first, last = min(series["reporting_date"]), max(series["reporting_date"])
+    return [
+        {"date": m.date.isoformat(), "label": m.label, "kind": m.kind}
+        for m in definition_marks(c.ws, s.indicator_id)
+        if first <= m.date <= last
+    ]
 
 
 def _focus_view(
