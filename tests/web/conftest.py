@@ -16,7 +16,10 @@ from gpqi.programmes.results_only import ResultsOnlyConfig, library_specs, write
 PASSWORD = "a-long-test-password-1"
 # The library's own definitions and versions, as a programme that followed the docs would have
 # (another version would put each indicator page in "Waiting for the next run").
-SPECS = tuple(s for s in library_specs() if s.id in ("pulse-check-65", "hyp-bp-79", "dm-hba1c", "dna-all"))
+SPECS = tuple(
+    next(s for s in library_specs() if s.id == ind)
+    for ind in ("pulse-check-65", "hyp-bp-79", "dm-hba1c", "dna-all")
+)
 
 
 @pytest.fixture(scope="session")
