@@ -4,7 +4,8 @@ agreements, then serve it.
 The data comes from the real pipeline: `gpqi.synth.generate` (16 practices of real list sizes and
 age structure, about 154,000 patients, in 4 networks and 2 sub-ICBs, eight years, an improvement
 programme in 2 networks from April 2022), written as real federations' extracts arrive, mixed:
-practices in turn as CDM, FHIR R4 UK Core, EMIS Web and SystmOne (`gpqi.synth.formats`) ->
+the smallest practices as FHIR R4 UK Core, EMIS Web and SystmOne (one each), the rest as CDM
+(`gpqi.synth.formats.few_of_each`: converting a dialect costs many times the CDM path) ->
 `gpqi.ingest.ingest` (each folder's format detected) ->
 `gpqi.engine.run` over monthly dates on DuckDB, with the worklists for the latest date, plus a
 weekly series for the demo flu campaign (`gpqi.programmes.demo_campaign`). A workspace that
@@ -23,7 +24,7 @@ from pathlib import Path
 
 from gpqi import engine, ingest, synth
 from gpqi.programmes.demo_campaign import build_series
-from gpqi.synth.formats import mixed, rewrite
+from gpqi.synth.formats import few_of_each, rewrite
 from gpqi.synth.generate import generate as generate_extract
 from gpqi.workspace import Workspace, init_workspace
 
@@ -43,6 +44,7 @@ class DemoConfig:
     programme_networks: int = 2
     programme_start: dt.date | None = dt.date(2022, 4, 1)
     seed: int = 7
+    dialect_practices: int = 1  # practices per clinical-system format (FHIR, EMIS, SystmOne): the smallest
 
 
 DEMO = DemoConfig()
@@ -82,9 +84,11 @@ def build_with_pipeline(ws: Workspace, say: Callable[[str], None], config: DemoC
             workers=min(2, os.cpu_count() or 1),
         )
         manifest = generate_extract(extract, cfg, overwrite=True)
-        formats = mixed(manifest["practice_codes"])
+        formats = few_of_each(manifest["list_sizes"], config.dialect_practices)
         say(
-            "Writing the practices as their clinical systems export them: CDM, FHIR, EMIS and SystmOne in turn"
+            "Writing the practices as their clinical systems export them: "
+            + ", ".join(f"{code} {fmt}" for code, fmt in sorted(formats.items()) if fmt != "cdm")
+            + ", the rest CDM"
         )
         rewrite(extract, formats)
         written.write_text(json.dumps(formats, indent=2, sort_keys=True) + "\n", encoding="utf-8")

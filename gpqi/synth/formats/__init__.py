@@ -32,6 +32,20 @@ def mixed(codes: list[str]) -> dict[str, str]:
     return {code: MIXED[i % len(MIXED)] for i, code in enumerate(sorted(codes))}
 
 
+def few_of_each(list_sizes: dict[str, int], each: int = 1) -> dict[str, str]:
+    """Formats for a federation that is mostly on one system: the `each` smallest practices per
+    dialect take fhir, emis and systmone in turn (smallest first), the rest stay CDM. Every
+    adapter is exercised at a fraction of the cost of converting a third of the patients:
+    reading a dialect takes many times the CDM path's CPU, and FHIR holds a practice's
+    resources in memory."""
+    by_size = sorted(list_sizes, key=lambda code: (list_sizes[code], code))
+    chosen = by_size[: each * len(DIALECTS)]
+    out = dict.fromkeys(list_sizes, "cdm")
+    for i, code in enumerate(chosen):
+        out[code] = DIALECTS[i % len(DIALECTS)]
+    return out
+
+
 def rewrite(extract: Path, formats: dict[str, str]) -> None:
     """Rewrite the named practice folders of `extract` (CDM Parquet) in their formats."""
     for code, fmt in sorted(formats.items()):
