@@ -29,7 +29,7 @@ from gpqi.access import disclosure as gate
 from gpqi.access.memo import MEMO
 from gpqi.access.ranking import competition_ranks
 from gpqi.access.scope import Access
-from gpqi.access.trajectory import expected, season_shape
+from gpqi.access.trajectory import expected, season_shape, shape_note
 from gpqi.workspace import Workspace, WorkspaceError
 
 T = TypeVar("T")
@@ -125,6 +125,11 @@ class CampaignProgress:
     @property
     def latest(self) -> dt.date | None:
         return self.weeks[-1] if self.weeks else None
+
+    @property
+    def trajectory_note(self) -> str:
+        """Where the trajectory's shape comes from (`gpqi.access.trajectory.shape_note`)."""
+        return shape_note(self.shape_seasons)
 
     # cached: a CampaignProgress is complete when built, and memoised for reuse
 

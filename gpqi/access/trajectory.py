@@ -38,6 +38,22 @@ class SeasonShape:
         return float(np.interp(day, self.days, self.share))
 
 
+def shape_note(seasons: int) -> str:
+    """Where a trajectory's shape comes from, in words, for the campaign page and newsletter."""
+    if seasons:
+        plural = "s" if seasons != 1 else ""
+        return (
+            f"it follows the shape of this programme's own {seasons} earlier season{plural} of the same "
+            "indicator (the share of each season's uptake reached by each month end, averaged), so it "
+            "rises fastest in the weeks the programme has vaccinated most before"
+        )
+    return (
+        "with no earlier season of this indicator in the programme's results to take the season's "
+        "shape from, it is a straight line; a season's real uptake is front-loaded, so early weeks "
+        "are judged leniently and late ones strictly"
+    )
+
+
 def straight(start: dt.date, reach_by: dt.date) -> SeasonShape:
     return SeasonShape((0, (reach_by - start).days), (0.0, 1.0), 0)
 

@@ -114,12 +114,14 @@ def build(
     progress: CampaignProgress,
     recipient: Recipient,
     service_name: str,
+    today: dt.date | None = None,
 ) -> Newsletter:
-    """One recipient's newsletter, from the progress worked out for their access."""
+    """One recipient's newsletter, from the progress worked out for their access, as sent on
+    `today` (the real date unless given)."""
     if not recipient.email:
         raise NewsletterError(f"user {recipient.username} has no email address")
     latest = progress.programme[-1]
-    today = dt.date.today()
+    today = today or dt.date.today()
     # data older than the newsletter's week are said to be old at the top, never sent as current
     stale_days = (today - latest.date).days if (today - latest.date).days > STALE_AFTER_DAYS else 0
     own = [] if recipient.central else progress.own()
@@ -132,6 +134,7 @@ def build(
         "week": latest.date.strftime("%d %B %Y"),
         "top": top_performers(progress),
         "stale_days": stale_days,
+        "trajectory_note": progress.trajectory_note,
         "top_min": TOP_MIN_ELIGIBLE,
         "own": own,
         "own_lines": [position_line(s, progress) for s in own],

@@ -157,6 +157,39 @@ def test_send_newsletter_over_smtp(programme, campaign, recipients, smtp):
     assert f"({total['numerator'].sum():,} of {total['denominator'].sum():,})" in analyst["text"]
 
 
+def test_newsletter_says_when_its_figures_are_old(programme, campaign):
+    import datetime as dt
+
+    from django.contrib.auth.models import User
+
+    from gpqi.access.campaigns import progress_for
+    from gpqi.reports import newsletter
+    from gpqi.web.permissions import build_access
+    from gpqi.workspace import open_workspace
+
+    user = User.objects.get(username="manager")
+    progress = progress_for(campaign.campaign.spec(), build_access(user), open_workspace(programme.root))
+    recipient = newsletter.Recipient("manager", "manager@example.nhs.uk", False)
+    week = cd.WEEKS[-1]
+
+    def letter(today: dt.date):  # noqa: ANN202
+        return newsletter.build(campaign.campaign.spec(), "", progress, recipient, "gpqi", today=today)
+
+    fresh = letter(week + dt.timedelta(days=newsletter.STALE_AFTER_DAYS))
+    assert "DAYS OLD" not in fresh.text and "days old" not in fresh.html
+    old = letter(dt.date(2026, 12, 1))
+    days = (dt.date(2026, 12, 1) - week).days
+    assert f"PLEASE NOTE: THESE FIGURES ARE {days} DAYS OLD" in old.text
+    assert f"these figures are {days} days old" in old.html and f"week ending {week:%d %B %Y}" in old.html
+    # the top performers are numbered by the one ranking rule: 1, 2, 3 ... with ties sharing
+    top = newsletter.top_performers(progress)
+    ranks = [p.rank for p in top]
+    values = [p.value for p in top]
+    assert ranks[0] == 1 and ranks == sorted(ranks)
+    for i in range(1, len(top)):
+        assert ranks[i] == (ranks[i - 1] if values[i] == values[i - 1] else i + 1)
+
+
 def test_review_copies_and_bad_addresses(programme, campaign, recipients, smtp, settings, tmp_path):
     out = tmp_path / "review"
     result = _cli(
