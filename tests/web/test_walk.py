@@ -4,9 +4,12 @@ library indicator, monthly from January 2023 with 29 February 2024, a weekly flu
 logins, and a walk from the home page through every link, plus every library indicator at the
 first, the leap-day and the last reporting date against several comparison dates. Any 5xx fails.
 
-Table downloads are fetched wherever they are linked; chart images (PNG/SVG, rendered server
-side) once per chart and role, since every one is the same renderer over a spec the page test
-already checked.
+Every role fetches every page. Downloads are fetched once per view of the data: logins whose
+access is the same (the clinician and the practice manager of one practice; the analyst, IG lead
+and administrator, who all see the central raw counts) get the same bytes from the same view, so
+the second fetches them again only to re-render identical files. Table downloads (CSV) are
+fetched once per page and table; XLSX, PNG and SVG (one renderer each over data the CSV already
+walked) once per table or chart.
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ SMALL = DemoConfig(
 FIRST, LEAP, LAST = dt.date(2023, 1, 31), dt.date(2024, 2, 29), dt.date(2026, 3, 31)
 DATE_PAIRS = ((LEAP, FIRST),)  # every role; the default page is the last date against five years before
 CENTRAL_AND_PRACTICE = ("analyst", "clinician")  # the two views of the counts: raw and disclosed
-MORE_PAIRS = ((FIRST, LAST), (LAST, LEAP), (LEAP, LAST))
+MORE_PAIRS = ((FIRST, LAST), (LAST, LEAP))  # for those two: the first date, and leap day as comparison
 HREF = re.compile(r'href="([^"#]*)')
 SKIP = ("/static/", "/admin/", "/accounts/logout", "/accounts/password")
 
@@ -79,17 +82,20 @@ def _variant(url: str) -> bool:
     return url.startswith("/indicators/") and bool({"date", "compare", "league_page", "focus"} & set(query))
 
 
-def _walk(client, seeds: list[str]) -> tuple[int, list[tuple[int, str]]]:  # noqa: ANN001
-    """Fetch the seeds and every page and download linked from them (each `_key` once)."""
+def _walk(client, seeds: list[str], downloads: set[tuple]) -> tuple[int, list[tuple[int, str]]]:  # noqa: ANN001
+    """Fetch the seeds and every page and download linked from them (each `_key` once; the
+    downloads already fetched for the same view of the data, in `downloads`, are not)."""
     seen: set[tuple] = set()
     queue = deque(seeds)
     failures: list[tuple[int, str]] = []
     while queue:
         url = queue.popleft()
         key = _key(url)
-        if key in seen:
+        if key in seen or key in downloads:
             continue
         seen.add(key)
+        if key[0] == "download":
+            downloads.add(key)
         response = client.get(url)
         if response.status_code >= 500:
             failures.append((response.status_code, url))
@@ -100,6 +106,14 @@ def _walk(client, seeds: list[str]) -> tuple[int, list[tuple[int, str]]]:  # noq
             if not _variant(url):
                 queue.extend(link for link in _links(body) if _key(link) not in seen)
     return len(seen), failures
+
+
+def _view(user) -> tuple:  # noqa: ANN001
+    """What decides the data a login's downloads hold: its access (practices, agreements)."""
+    from gpqi.web.permissions import build_access
+
+    a = build_access(user)
+    return (a.is_central, a.own, a.shared, a.identifiable, a.direct_care, a.home_practice, a.home_network)
 
 
 def test_every_page_and_download_answers_for_every_role(client, db, settings, demo_root):
@@ -116,21 +130,26 @@ def test_every_page_and_download_answers_for_every_role(client, db, settings, de
     indicators = [ind.id for ind in load_library()]
     client.raise_request_exception = False
     walked, failures = 0, []
+    downloads: dict[tuple, set[tuple]] = {}  # per view of the data: the downloads fetched
     for login in logins:
+        user = User.objects.get(username=login.username)
         client.logout()
-        client.force_login(User.objects.get(username=login.username))
+        client.force_login(user)
         seeds = ["/", "/indicators/", "/practices/", "/networks/", "/campaigns/", "/operational/"]
+        # the first and last dates as the reporting date too, for the raw and the disclosed view
+        pairs = DATE_PAIRS + (MORE_PAIRS if login.username in CENTRAL_AND_PRACTICE else ())
         for ind in indicators:
-            for date, compare in DATE_PAIRS:
+            for date, compare in pairs:
                 seeds.append(f"/indicators/{ind}/?date={date}&compare={compare}")
                 seeds.append(
                     f"/indicators/{ind}/?date={date}&compare={compare}&download=league-table&format=csv"
                 )
-        count, failed = _walk(client, seeds)
+        count, failed = _walk(client, seeds, downloads.setdefault(_view(user), set()))
         walked += count
         failures += [(login.username, status, url) for status, url in failed]
     assert not failures, failures[:20]
     assert walked > len(logins) * len(indicators) * (1 + len(DATE_PAIRS))
+    assert len(downloads) < len(logins)  # some logins share a view (so the sharing is exercised)
 
 
 def test_every_library_indicator_has_patients_in_the_demo(demo_root):
@@ -184,3 +203,17 @@ def test_a_server_error_is_a_page_in_the_layout_without_details(client, db, sett
     assert response.status_code == 500
     assert "Sorry, there is a problem with the service" in body and "nhsuk-header" in body
     assert "9434765919" not in body and "RuntimeError" not in body and "Traceback" not in body
+
+
+def test_the_demo_campaign_trajectory_is_front_loaded_like_its_seasons(demo_root):
+    """The campaign's trajectory takes the shape of the demo's earlier flu seasons: most of the
+    season's uptake by the end of December, little by the end of September (a straight line
+    from 1 September to 28 February would be at 67% of the target on 31 December)."""
+    from gpqi.access.trajectory import expected, season_shape
+    from gpqi.workspace import open_workspace
+
+    start, reach_by = dt.date(2025, 9, 1), dt.date(2026, 2, 28)
+    shape = season_shape(open_workspace(demo_root), "flu-65", start, reach_by)
+    assert shape.seasons >= 2  # 2023/24 and 2024/25 are complete in the small demo
+    assert expected(dt.date(2025, 9, 30), start, reach_by, 1.0, shape) < 0.3
+    assert expected(dt.date(2025, 12, 31), start, reach_by, 1.0, shape) > 0.8
