@@ -11,6 +11,7 @@ assurance, and a caption) so the PNG for a report carries them too; their names
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -53,6 +54,21 @@ def _x_encoding(df: pd.DataFrame, x: str, title: str | None) -> dict[str, Any]:
     if pd.api.types.is_numeric_dtype(df[x]):
         return {"field": x, "type": "quantitative", "title": title}
     return {"field": x, "type": "ordinal", "title": title, "sort": None}
+
+
+ICON_BAND = 0.2  # share of the plot's height above the data kept clear for the icons
+
+
+def _headroom(extent: list[Any]) -> dict[str, Any]:
+    """A y domain whose top fifth holds no data, so the variation and assurance icons drawn
+    there (and their captions) never sit on the latest points of a series that ends high."""
+    finite = [float(v) for v in extent if v is not None and math.isfinite(float(v))]
+    if not finite:
+        return {}
+    lo, hi = min(finite), max(finite)
+    span = (hi - lo) or max(abs(hi), 1e-6) * 0.1
+    lo -= span * 0.03  # the lowest point clear of the axis
+    return {"domain": [lo, hi + (hi - lo) * ICON_BAND / (1 - ICON_BAND)], "nice": False}
 
 
 def _icon_layers(icons: list[tuple[str, tuple[str, str, str]]]) -> list[dict[str, Any]]:
@@ -144,7 +160,7 @@ def spc_chart(
         "type": "quantitative",
         "title": y_title,
         "axis": percent_axis(extent) if value_format.endswith("%") else {"format": value_format},
-        "scale": {"zero": False},
+        "scale": {"zero": False, **_headroom(extent)},
     }
 
     special = int(present["point_type"].ne("common_cause").sum())

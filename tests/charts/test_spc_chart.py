@@ -92,3 +92,19 @@ def test_spc_chart_names_its_chart_type_and_draws_each_rebase():
     rules = [layer for layer in spec["layer"] if layer["mark"]["type"] == "rule" and "x" in layer["encoding"]]
     assert [r["data"]["values"][0]["date"] for r in rules] == ["2020-03-31"]
     assert "Limits recalculated at 2020-03-31" in spec["description"]
+
+
+def test_the_icons_have_a_band_above_the_data_to_themselves():
+    # a series rising to its highest value at the end: the last points are where the icons sit
+    # (top right), so the y domain keeps the top fifth of the plot clear of every value and limit
+    n = pd.Series(200, index=pd.date_range("2023-01-31", periods=36, freq="ME"))
+    k = (n * pd.Series(range(36), index=n.index).map(lambda i: 0.4 + 0.01 * i)).round()
+    result = proportion_spc(k, n, improvement="increase")
+    spec = spc_chart(result)
+    line = spec["layer"][0]
+    lo, hi = line["encoding"]["y"]["scale"]["domain"]
+    values = [r[c] for r in line["data"]["values"] for c in ("value", "lpl", "upl") if r[c] is not None]
+    assert lo <= min(values) and max(values) <= lo + 0.8 * (hi - lo)
+    assert any(
+        layer["mark"].get("type") == "text" and "caption" in str(layer["encoding"]) for layer in spec["layer"]
+    )
