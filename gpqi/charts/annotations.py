@@ -44,6 +44,11 @@ def keys(marks: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
+def _key_y(i: int) -> int:
+    """The pixel row of the i-th mark's key (in date order): 44, 57, 70, 44 ..."""
+    return 44 + 13 * (i % 3)
+
+
 def annotate(spec: dict[str, Any], marks: Iterable[Mapping[str, Any]], x: str = "date") -> dict[str, Any]:
     """A copy of `spec` with a rule and a key at each mark's date."""
     rows = keys(marks)
@@ -55,7 +60,7 @@ def annotate(spec: dict[str, Any], marks: Iterable[Mapping[str, Any]], x: str = 
     x_enc.pop("axis", None)
     x_enc.pop("title", None)
     if x_enc.get("type") == "temporal":
-        data = {"values": [{**r, x: r["date"]} for r in rows]}
+        data = {"values": [{**r, x: r["date"], "key_y": _key_y(i)} for i, r in enumerate(rows)]}
     else:
         # An ordinal axis of ISO dates (reporting dates): each mark goes at the first point on or
         # after its date (a new category would be drawn at the end); marks after the last are left out.
@@ -68,7 +73,7 @@ def annotate(spec: dict[str, Any], marks: Iterable[Mapping[str, Any]], x: str = 
         rows = placed
         if not rows:
             return out
-        data = {"values": rows}
+        data = {"values": [{**r, "key_y": _key_y(i)} for i, r in enumerate(rows)]}
     out["layer"] = [
         *out.get("layer", []),
         {
@@ -96,7 +101,9 @@ def annotate(spec: dict[str, Any], marks: Iterable[Mapping[str, Any]], x: str = 
             },
             "encoding": {
                 "x": x_enc,
-                "y": {"value": 44},
+                # keys in three staggered rows, so marks a few months apart do not print on
+                # top of each other (a phone's chart has a month in a few pixels)
+                "y": {"field": "key_y", "type": "quantitative", "scale": None},
                 "text": {"field": "key"},
                 "color": {"field": "colour", "type": "nominal", "scale": None, "legend": None},
             },

@@ -90,7 +90,14 @@ def distribution_chart(
         else {"format": value_format}
     )
     x = {"field": "value", "type": "quantitative", "title": x_title, "axis": axis, "scale": {"zero": False}}
-    rows = records(df, ["label", "period", "value", "size", "offset"])
+    # The highlighted practices' names alternate above and below their points, in order of value
+    # within each period, so two highlighted practices close together are not printed on top of
+    # each other.
+    df["label_below"] = False
+    for p in periods:
+        mine = df[(df["period"] == p) & df["label"].isin(chosen)].sort_values("value")
+        df.loc[mine.index[1::2], "label_below"] = True
+    rows = records(df, ["label", "period", "value", "size", "offset", "label_below"])
     return base(
         description,
         title,
@@ -169,22 +176,32 @@ def distribution_chart(
                 },
                 "encoding": {"y": y, "x": {"field": "median", "type": "quantitative"}},
             },
-            {
-                "data": {"values": rows},
-                "transform": [{"filter": is_highlighted()}],
-                "mark": {
-                    "type": "text",
-                    "dy": -14,
-                    "fontWeight": "bold",
-                    "fontSize": 12,
-                    "color": pal.NHS_DARK_BLUE,
-                },
-                "encoding": {
-                    "y": y,
-                    "yOffset": {"field": "offset", "type": "quantitative", "scale": {"domain": [-1.6, 1.6]}},
-                    "x": x,
-                    "text": {"field": "label"},
-                },
-            },
+            *[
+                {
+                    "data": {"values": rows},
+                    "transform": [
+                        {"filter": is_highlighted()},
+                        {"filter": "datum.label_below" if below else "!datum.label_below"},
+                    ],
+                    "mark": {
+                        "type": "text",
+                        "dy": 16 if below else -14,
+                        "fontWeight": "bold",
+                        "fontSize": 12,
+                        "color": pal.NHS_DARK_BLUE,
+                    },
+                    "encoding": {
+                        "y": y,
+                        "yOffset": {
+                            "field": "offset",
+                            "type": "quantitative",
+                            "scale": {"domain": [-1.6, 1.6]},
+                        },
+                        "x": x,
+                        "text": {"field": "label"},
+                    },
+                }
+                for below in (False, True)
+            ],
         ],
     )

@@ -286,6 +286,9 @@ def spc_chart(
                     "dy": 8,
                     "fontSize": 11,
                     "color": pal.NHS_BLACK,
+                    # no room on a phone's chart beside the icons: the rule stays, and the page
+                    # and the description say where the limits were recalculated
+                    "opacity": {"expr": "width < 480 ? 0 : 1"},
                 },
                 "encoding": {"x": x_enc, "y": {"value": 0}, "text": {"field": "label"}},
             },

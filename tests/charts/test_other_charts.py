@@ -136,3 +136,21 @@ def test_each_chart_type_renders_in_both_formats(practices, fmt):
     for spec in specs:
         out = render(spec, fmt)
         assert out[:4] == b"\x89PNG" if fmt == "png" else out.lstrip().startswith(b"<svg")
+
+
+def test_highlighted_names_alternate_above_and_below_their_points():
+    # three of a network lead's practices close together in one period: in order of value their
+    # names go above, below, above, so neighbours never print on top of each other
+    rows = [
+        {"label": name, "period": "March 2026", "value": value, "size": 8000}
+        for name, value in [("A", 0.910), ("B", 0.915), ("C", 0.920), ("D", 0.50)]
+    ]
+    spec = distribution_chart(rows, highlight=["C", "A", "B"])
+    values = {r["label"]: r["label_below"] for r in spec["layer"][0]["data"]["values"]}
+    assert values == {"A": False, "B": True, "C": False, "D": False}
+    texts = [
+        layer
+        for layer in spec["layer"]
+        if layer["mark"]["type"] == "text" and layer["encoding"].get("text") == {"field": "label"}
+    ]
+    assert sorted(layer["mark"]["dy"] for layer in texts) == [-14, 16]
