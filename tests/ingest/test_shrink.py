@@ -237,3 +237,12 @@ def test_a_table_or_practice_missing_from_the_new_snapshot_is_every_row_lost():
         Finding("P1", "patients", "lost_all", 100, 0),
         Finding("P1", TOTAL, "lost_all", 600, 0),
     ]
+
+
+def test_quarantine_over_the_whole_practice_counts_tables_too_small_alone():
+    """Three tables of 5 rows (below min_rows, so not judged alone), 3 of each quarantined: the
+    practice as a whole has 9 of 15 quarantined, over the limit."""
+    counts = {"P1": {t: {"read": 5, "quarantined": 3} for t in ("events", "medications", "patients")}}
+    assert findings(["P1"], {}, {}, counts, LIMITS) == [Finding("P1", TOTAL, "quarantined", 15, 9)]
+    calm = {"P1": {t: {"read": 5, "quarantined": 1} for t in ("events", "medications", "patients")}}
+    assert findings(["P1"], {}, {}, calm, LIMITS) == []  # 3 of 15: 20%, the limit itself
