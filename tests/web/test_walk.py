@@ -217,3 +217,49 @@ def test_the_demo_campaign_trajectory_is_front_loaded_like_its_seasons(demo_root
     assert shape.seasons >= 2  # 2023/24 and 2024/25 are complete in the small demo
     assert expected(dt.date(2025, 9, 30), start, reach_by, 1.0, shape) < 0.3
     assert expected(dt.date(2025, 12, 31), start, reach_by, 1.0, shape) > 0.8
+
+
+def test_lead_time_pages_say_which_appointments_have_no_booking_time(client, db, settings, demo_root):
+    """The demo's EMIS practice has appointment slots without a booking time: a lead-time
+    indicator's page names the practice and how many it leaves out (exact for the central team,
+    disclosed for a practice user), and the data-quality page lists it with its format."""
+    import json
+
+    import pyarrow.parquet as pq
+    from django.contrib.auth.models import User
+
+    from gpqi.programmes.demo_accounts import setup_governance
+    from gpqi.workspace import open_workspace
+
+    ws = open_workspace(demo_root)
+    unknown = json.loads((ws.current_snapshot() / "report.json").read_text())["booking_time_unknown"]
+    assert unknown, "the demo's EMIS practice should have appointments without a booking time"
+    names = {
+        p["practice_code"]: p["name"]
+        for p in pq.read_table(ws.current_snapshot() / "practices" / "practices.parquet").to_pylist()
+    }
+    lead_time = [ind.id for ind in load_library() if ind.id.startswith("dna-lead-")]
+    assert lead_time
+    settings.WORKSPACE = demo_root
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    setup_governance(ws)
+
+    client.force_login(User.objects.get(username="analyst"))
+    page = html.unescape(client.get(f"/indicators/{lead_time[0]}/").content.decode())
+    box = page[page.index('id="booking-time-unknown"') :]
+    box = box[: box.index("</div>")]
+    for code, n in unknown.items():
+        assert f"{names[code]}: {n:,} appointments" in box, box
+    quality = html.unescape(client.get("/data-quality/").content.decode())
+    for code, n in unknown.items():
+        assert code in quality and f"{n:,}" in quality
+    not_lead_time = html.unescape(client.get("/indicators/dna-channel-online/").content.decode())
+    assert 'id="booking-time-unknown"' not in not_lead_time
+
+    client.force_login(User.objects.get(username="clinician"))
+    page = html.unescape(client.get(f"/indicators/{lead_time[0]}/").content.decode())
+    box = page[page.index('id="booking-time-unknown"') :]
+    box = box[: box.index("</div>")]
+    shown = [int(x.replace(",", "")) for x in re.findall(r": ([\d,]+) appointments", box)]
+    # the EMIS practice is a peer of the clinician's: its count as disclosed (to the nearest 5)
+    assert sorted(shown) == sorted(5 * round(n / 5) for n in unknown.values()), box
