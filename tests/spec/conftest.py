@@ -41,15 +41,22 @@ def spec_backend_factory():
 def spec_results(spec_backend_factory):
     """backend name -> membership of every collected case (computed on first use)."""
     results = {}
+    failures: dict[str, str] = {}  # a failed evaluation is not repeated by every later case
 
     def get(name: str):
+        if name in failures:
+            pytest.fail(f"evaluating every {name} case failed in an earlier test: {failures[name]}")
         if name not in results:
             cases = list(ALL_CASES)
             # One union of every case is too deep for the PySpark compiler (RecursionError);
             # batches keep each query shallow and still take a handful of Spark jobs.
             size = SPARK_BATCH if name == "pyspark" else len(cases)
-            backend = spec_backend_factory(name)
-            batches = [evaluate_cases(backend, cases[i : i + size]) for i in range(0, len(cases), size)]
+            try:
+                backend = spec_backend_factory(name)
+                batches = [evaluate_cases(backend, cases[i : i + size]) for i in range(0, len(cases), size)]
+            except Exception as exc:
+                failures[name] = repr(exc)
+                raise
             results[name] = pd.concat(batches, ignore_index=True)
         return results[name]
 
