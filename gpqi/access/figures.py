@@ -580,6 +580,7 @@ class NetworkSums:
     denominator: np.ndarray
     raw_numerator: np.ndarray
     raw_denominator: np.ndarray
+    key: tuple = ()  # the memo key of the raw sums: what a verdict on them depends on
 
 
 def network_sums(
@@ -595,23 +596,20 @@ def network_sums(
             denominator=("denominator", "sum"),
         )
 
-    g = store.memo(("networks", indicator_id, date, _shared_key(access)), raw_sums)
-    mine = c.mask(access.own)
-    own = (
-        pd.DataFrame(
-            {"network": c.networks[mine], "numerator": c.numerator[mine], "denominator": c.denominator[mine]}
-        )
-        .groupby("network")
-        .agg(n=("numerator", "size"), numerator=("numerator", "sum"), denominator=("denominator", "sum"))
-        .reindex(g.index)
-        .fillna(0.0)
-    )
-    has_others = own["n"].to_numpy() < g["practices"].to_numpy()
+    key = ("networks", indicator_id, date, _shared_key(access))
+    g = store.memo(key, raw_sums)
+    # each practice's row in `g` (-1: no network), so a user's own sums are one bincount
+    at = store.memo((*key, "rows"), lambda: pd.Index(g.index).get_indexer(c.networks))
+    pos = c.positions(access.own)
+    pos = pos[at[pos] >= 0]
+    n = len(g)
+    own_n = np.bincount(at[pos], minlength=n)
+    has_others = own_n < g["practices"].to_numpy()
     policy = gate.Policy.of(ws)
     raw_num = g["numerator"].to_numpy(dtype="float64")
     raw_den = g["denominator"].to_numpy(dtype="float64")
-    o_num = own["numerator"].to_numpy(dtype="float64")
-    o_den = own["denominator"].to_numpy(dtype="float64")
+    o_num = np.bincount(at[pos], weights=np.nan_to_num(c.numerator[pos]), minlength=n).astype("float64")
+    o_den = np.bincount(at[pos], weights=np.nan_to_num(c.denominator[pos]), minlength=n).astype("float64")
     return NetworkSums(
         [str(n) for n in g.index],
         g["practices"].to_numpy(),
@@ -619,14 +617,22 @@ def network_sums(
         gate.totals(policy, o_den, raw_den - o_den, has_others),
         raw_num,
         raw_den,
+        key,
     )
 
 
 def network_incentives(
-    sums: NetworkSums, meta: IndicatorMeta, overrides: dict[str, float]
+    store: ResultsStore, sums: NetworkSums, meta: IndicatorMeta, overrides: dict[str, float]
 ) -> tuple[list[float | None], list[bool | None]]:
     """Each network's target (its override, else the indicator's) and whether its combined raw
     value earns the incentive (a verdict: the same for everyone), in the order of `sums.networks`."""
+    key = ("incentives", *sums.key, meta.target, meta.higher_is_better, tuple(sorted(overrides.items())))
+    return store.memo(key, lambda: _network_incentives(sums, meta, overrides))
+
+
+def _network_incentives(
+    sums: NetworkSums, meta: IndicatorMeta, overrides: dict[str, float]
+) -> tuple[list[float | None], list[bool | None]]:
     targets = [overrides.get(n, meta.target) for n in sums.networks]
     earned: list[bool | None] = [None] * len(targets)
     for target in {t for t in targets if t is not None}:

@@ -181,7 +181,7 @@ def _incentive_line(
     if meta.target is None and not overrides:
         return None
     sums = figures.network_sums(ws, store, access, meta.id, date)
-    targets, earned = figures.network_incentives(sums, meta, overrides)
+    targets, earned = figures.network_incentives(store, sums, meta, overrides)
     if focus.is_programme:
         done = sum(1 for e in earned if e)
         known = sum(1 for e in earned if e is not None)

@@ -180,7 +180,7 @@ def results(request: HttpRequest, indicator_id: str) -> HttpResponse:
         )
     rows.sort(key=lambda x: (x["rank"] is None, x["rank"] or 0, x["practice"]))
     sums = figures.network_sums(ws, store, a, indicator_id, date)
-    targets, earned = figures.network_incentives(sums, meta, network_targets(indicator_id))
+    targets, earned = figures.network_incentives(store, sums, meta, network_targets(indicator_id))
     networks = [
         {
             "network": code,

@@ -33,7 +33,7 @@ def networks(request: HttpRequest, c: Ctx) -> HttpResponse:
     meta = indicator_param(request, c)
     sums = figures.network_sums(c.ws, c.store, a, meta.id, c.date)
     overrides = network_targets(meta.id)
-    targets, earned = figures.network_incentives(sums, meta, overrides)
+    targets, earned = figures.network_incentives(c.store, sums, meta, overrides)
     page = Page("Networks")
     page.file_parts = [meta.id]
     page.about = page_about(

@@ -5,6 +5,8 @@ was (side by side), by who it was with, and month by month against peers."""
 
 from __future__ import annotations
 
+import dataclasses
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -15,6 +17,7 @@ from gpqi.access import figures
 from gpqi.web.catalogue import IndicatorMeta
 from gpqi.web.dashboard import charts as page_charts
 from gpqi.web.dashboard.views.common import PICKER_LIMIT, Ctx, page_about, shared_scope, with_results
+from gpqi.web.jinja import script_json
 from gpqi.web.page import Page, respond
 from gpqi.web.tables import Column, Table
 
@@ -83,12 +86,56 @@ def operational(request: HttpRequest, c: Ctx) -> HttpResponse:
         raise Http404("No such practice")
     label = a.label(code)
     ops = [m for m in c.catalogue.values() if m.kind == "operational"]
-    peers = figures.peer_summaries(c.ws, c.store, a, c.date)
-    series = c.store.practice_series(code)
-    latest = series[series["reporting_date"] == c.date].set_index("indicator_id")
     page = Page("Appointments and did-not-attend")
     page.file_parts = [code]
     page.about = page_about(c, f"{label} ({code}) against {shared_scope(c)}")
+    # Everything below depends only on the practice, its label, the date, the indicators' titles
+    # and the class view (peer figures); a practice's own users share it, so it is built once.
+    key = (
+        "operational-page",
+        code,
+        label,
+        c.date,
+        tuple((m.id, m.title) for m in ops),
+        figures.class_key(a),
+    )
+    built = c.store.memo(key, lambda: _build(c, code, label, ops))
+    page.add_table(dataclasses.replace(built.table))  # a copy: a download sets its own context
+    for name, title, spec, encoded in built.charts:
+        page.add_chart(name, title, spec, encoded)
+    return respond(
+        request,
+        "dashboard/operational.jinja",
+        page,
+        {
+            "code": code,
+            "label": label,
+            "headline": built.headline,
+            "options": [(o, a.label(o)) for o in options] if len(options) <= PICKER_LIMIT else [],
+            "code_box": len(options) > PICKER_LIMIT,
+            "date": c.date,
+            "groups": built.groups,
+            # measures whose peer figures are withheld (too many practices' counts too small)
+            "no_peers": built.no_peers,
+        },
+    )
+
+
+@dataclass(frozen=True)
+class Built:
+    """The operational page's figures for one practice (memoised: see `operational`)."""
+
+    table: Table
+    charts: list[tuple[str, str, dict[str, Any], str]]  # name, title, spec, the spec's JSON
+    headline: dict[str, Any] | None
+    groups: dict[str, str]
+    no_peers: int
+
+
+def _build(c: Ctx, code: str, label: str, ops: list[IndicatorMeta]) -> Built:
+    peers = figures.peer_summaries(c.ws, c.store, c.access, c.date)
+    series = c.store.practice_series(code)
+    latest = series[series["reporting_date"] == c.date].set_index("indicator_id")
 
     def row(m: IndicatorMeta, group: str) -> dict[str, Any] | None:
         if m.id not in latest.index:
@@ -109,76 +156,59 @@ def operational(request: HttpRequest, c: Ctx) -> HttpResponse:
             "_peers": p,
         }
 
-    table = page.add_table(
-        Table(
-            "operational",
-            f"{label}: did-not-attend rates at {c.date:%B %Y}",
-            [
-                Column("title", "Appointments"),
-                Column("group", "Grouped"),
-                Column("value", label, "pct"),
-                Column("median", "Middle practice", "pct"),
-                Column("numerator", "Missed", "int"),
-                Column("denominator", "Booked", "int"),
-                Column("q1", "Peer lower quartile", "pct", detail=True),
-                Column("q3", "Peer upper quartile", "pct", detail=True),
-            ],
-            file_label="did-not-attend",
-        )
+    table = Table(
+        "operational",
+        f"{label}: did-not-attend rates at {c.date:%B %Y}",
+        [
+            Column("title", "Appointments"),
+            Column("group", "Grouped"),
+            Column("value", label, "pct"),
+            Column("median", "Middle practice", "pct"),
+            Column("numerator", "Missed", "int"),
+            Column("denominator", "Booked", "int"),
+            Column("q1", "Peer lower quartile", "pct", detail=True),
+            Column("q3", "Peer upper quartile", "pct", detail=True),
+        ],
+        file_label="did-not-attend",
     )
+    charts: list[tuple[str, str, dict[str, Any], str]] = []
     headline_meta = c.catalogue.get(HEADLINE)
     headline = row(headline_meta, "All appointments") if headline_meta else None
     if headline:
         table.rows.append(headline)
-    charts: dict[str, str] = {}
+    groups: dict[str, str] = {}
     for key, title, metas in grouped(ops):
         rows = [r for r in (row(m, title) for m in metas) if r is not None]
         table.rows += rows
         if rows:
-            page.add_chart(
-                key,
-                f"{title}: {label} against practices with an agreement, {c.date:%B %Y}",
-                page_charts.position(
-                    [
-                        page_charts.position_row(r["_meta"], r["value"], r["_peers"], measure=r["title"])
-                        for r in rows
-                    ],
-                    label,
-                    value_title="Did-not-attend rate",
-                ),
+            spec = page_charts.position(
+                [
+                    page_charts.position_row(r["_meta"], r["value"], r["_peers"], measure=r["title"])
+                    for r in rows
+                ],
+                label,
+                value_title="Did-not-attend rate",
             )
-            charts[key] = title
+            title_text = f"{title}: {label} against practices with an agreement, {c.date:%B %Y}"
+            charts.append((key, title_text, spec, script_json(spec)))
+            groups[key] = title
     if headline_meta is not None:
-        _add_trend(page, c, code, label, headline_meta)
-    return respond(
-        request,
-        "dashboard/operational.jinja",
-        page,
-        {
-            "code": code,
-            "label": label,
-            "headline": headline,
-            "options": [(o, a.label(o)) for o in options] if len(options) <= PICKER_LIMIT else [],
-            "code_box": len(options) > PICKER_LIMIT,
-            "date": c.date,
-            "groups": charts,
-            # measures whose peer figures are withheld (too many practices' counts too small)
-            "no_peers": sum(1 for r in table.rows if r["median"] is None),
-        },
-    )
+        trend = _trend(c, code, label, headline_meta)
+        if trend is not None:
+            charts.append(trend)
+    no_peers = sum(1 for r in table.rows if r["median"] is None)
+    return Built(table.finish(), charts, headline, groups, no_peers)
 
 
-def _add_trend(page: Page, c: Ctx, code: str, label: str, meta: IndicatorMeta) -> None:
+def _trend(c: Ctx, code: str, label: str, meta: IndicatorMeta) -> tuple[str, str, dict[str, Any], str] | None:
     """The practice's did-not-attend rate month by month against the deciles of practices with an
     agreement (from disclosed counts, as on the indicator page)."""
     s = c.store.practice_series(code, meta.id)
     s = s[s["denominator"] > 0].tail(figures.TREND_MONTHS)
     dec = figures.peer_deciles(c.store, c.ws, c.access, meta.id)
     if len(s) < 2 or not len(dec):
-        return
+        return None
     own = pd.DataFrame({"date": [d.isoformat() for d in s["reporting_date"]], "value": s["value"].to_numpy()})
-    page.add_chart(
-        "trend",
-        f"All appointments, month by month: {label} against practices with an agreement",
-        page_charts.trend(own, dec, label, meta, y_title="Did-not-attend rate"),
-    )
+    spec = page_charts.trend(own, dec, label, meta, y_title="Did-not-attend rate")
+    title = f"All appointments, month by month: {label} against practices with an agreement"
+    return "trend", title, spec, script_json(spec)
