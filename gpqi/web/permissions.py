@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 
-from django.db.models import Count, Max
+from django.db import connection
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -26,9 +26,7 @@ def governance() -> Governance:
     """Practices and agreements, cached per process until any of them changes (the key is
     cheap to read: counts and the latest update time) or the day changes."""
     today = timezone.localdate()
-    agg = Agreement.objects.aggregate(n=Count("id"), t=Max("updated_at"))
-    reg = Practice.objects.aggregate(n=Count("id"), m=Max("id"))  # one query: this runs on every request
-    key = (today, agg["n"], agg["t"], reg["n"], reg["m"])
+    key = (today, *_change_key())
     with _governance_lock:
         if key in _governance_cache:
             return _governance_cache[key]
@@ -54,6 +52,20 @@ def governance() -> Governance:
         _governance_cache.clear()
         _governance_cache[key] = gov
     return gov
+
+
+def _change_key() -> tuple:
+    """Counts and latest changes of agreements and practices, in one query that runs on every
+    request: each part is its own subquery so that the database answers it from an index (the
+    count from the smallest index, the maxima from `updated_at`'s and the primary key), not by
+    reading every row (2.5 ms at 6,459 agreements on SQLite when asked together)."""
+    a, p = Agreement._meta.db_table, Practice._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT (SELECT COUNT(*) FROM {a}), (SELECT MAX(updated_at) FROM {a}), "
+            f"(SELECT COUNT(*) FROM {p}), (SELECT MAX(id) FROM {p})"
+        )
+        return tuple(cursor.fetchone())
 
 
 def build_access(user) -> Access:  # noqa: ANN001 - a Django user

@@ -124,6 +124,9 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": os.environ.get("GPQI_APP_DB", str(APP_DIR / "gpqi.sqlite3")),
+            # each server thread keeps its connection: opening one (and its WAL pragma) cost
+            # 1.4 ms, on every request
+            "CONN_MAX_AGE": 60,
             "OPTIONS": {
                 "timeout": 20,
                 "transaction_mode": "IMMEDIATE",

@@ -62,7 +62,8 @@ class Agreement(models.Model):
         default=False, help_text="Practice staff may see patient-level worklists for direct care."
     )
     notes = models.TextField(blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    # indexed: every request reads the latest change (gpqi.web.permissions.governance)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:
         ordering = ["practice__name", "-start_date"]

@@ -3,6 +3,7 @@ targets, a facilitator's practices, the central team's agreements and last run).
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -22,6 +23,7 @@ from gpqi.web.dashboard.views.common import (
     with_results,
 )
 from gpqi.web.governance import improvement
+from gpqi.web.jinja import script_json
 from gpqi.web.page import Page, respond
 from gpqi.web.tables import Column, Table
 
@@ -42,43 +44,26 @@ def home(request: HttpRequest, c: Ctx) -> HttpResponse:
         if code is None or not a.may_view_practice(code):
             ctx["inactive"] = True
         else:
-            rows = figures.practice_indicators(
-                c.ws,
-                c.store,
-                a,
-                code,
-                c.catalogue,
-                improvement.practice_rebase_dates(a.practices[code].network_code, list(c.catalogue)),
-            )
-            lead = ("operational", "campaign") if a.role == Role.PRACTICE_MANAGER else ("clinical",)
-            first = [r for r in rows if r.meta.kind in lead]
-            rest = [r for r in rows if r.meta.kind not in lead]
-            key = lambda r: (-(r.opportunity or 0), r.meta.title)  # noqa: E731
+            rebase = improvement.practice_rebase_dates(a.practices[code].network_code, list(c.catalogue))
             ctx["practice"] = a.practices[code]
             ctx["lead_kind"] = "operational and campaign" if a.role == Role.PRACTICE_MANAGER else "clinical"
-            first, rest = sorted(first, key=key), sorted(rest, key=key)
-            page.add_table(
-                _opportunity_table(
-                    "priorities",
-                    f"{a.label(code)}: {ctx['lead_kind']} indicators, most to gain first",
-                    first,
-                    code,
-                )
+            # The tables and chart depend only on these (a practice's own users share them): built
+            # once per results version and kept with their HTML and JSON.
+            key = (
+                "home-practice",
+                code,
+                a.label(code),
+                a.role,
+                c.date,
+                tuple((m.id, m.title, m.kind, m.target) for m in c.catalogue.values()),
+                tuple(sorted((k, tuple(v)) for k, v in rebase.items())),
+                figures.class_key(a),
             )
-            page.add_table(
-                _opportunity_table("other-indicators", f"{a.label(code)}: other indicators", rest, code)
-            )
-            shown = [r for r in first if r.value is not None and r.peers is not None][:POSITION_ROWS]
-            if shown:
-                page.add_chart(
-                    "position",
-                    f"{a.label(code)} against practices with an agreement: the {len(shown)} {ctx['lead_kind']} "
-                    "indicators with most to gain",
-                    page_charts.position(
-                        [page_charts.position_row(r.meta, r.value, r.peers, r.goal) for r in shown],
-                        a.label(code),
-                    ),
-                )
+            tables, chart = c.store.memo(key, lambda: _practice_parts(c, code, ctx["lead_kind"], rebase))
+            for table in tables:
+                page.add_table(dataclasses.replace(table))  # a copy: a download sets its own context
+            if chart is not None:
+                page.add_chart(*chart)
             page.file_parts = [code]
             page.about = page_about(c, f"{a.label(code)} ({code}) against {shared_scope(c)}")
     elif a.role == Role.NETWORK_LEAD and a.home_network:
@@ -96,6 +81,38 @@ def home(request: HttpRequest, c: Ctx) -> HttpResponse:
         page.add_table(_agreement_summary_table(c))
         page.about = page_about(c, "Every practice in the snapshot")
     return respond(request, "dashboard/home.jinja", page, ctx)
+
+
+def _practice_parts(
+    c: Ctx, code: str, lead_kind: str, rebase: dict[str, list]
+) -> tuple[list[Table], tuple[str, str, dict[str, Any], str] | None]:
+    """A practice user's home page: its indicators, those of the role's kind first (most to gain
+    first), and the position chart of the first few."""
+    a = c.access
+    rows = figures.practice_indicators(c.ws, c.store, a, code, c.catalogue, rebase)
+    lead = ("operational", "campaign") if a.role == Role.PRACTICE_MANAGER else ("clinical",)
+    key = lambda r: (-(r.opportunity or 0), r.meta.title)  # noqa: E731
+    first = sorted((r for r in rows if r.meta.kind in lead), key=key)
+    rest = sorted((r for r in rows if r.meta.kind not in lead), key=key)
+    label = a.label(code)
+    tables = [
+        _opportunity_table(
+            "priorities", f"{label}: {lead_kind} indicators, most to gain first", first, code
+        ).finish(),
+        _opportunity_table("other-indicators", f"{label}: other indicators", rest, code).finish(),
+    ]
+    shown = [r for r in first if r.value is not None and r.peers is not None][:POSITION_ROWS]
+    chart = None
+    if shown:
+        spec = page_charts.position(
+            [page_charts.position_row(r.meta, r.value, r.peers, r.goal) for r in shown], label
+        )
+        title = (
+            f"{label} against practices with an agreement: the {len(shown)} {lead_kind} "
+            "indicators with most to gain"
+        )
+        chart = ("position", title, spec, script_json(spec))
+    return tables, chart
 
 
 def _opportunity_table(name: str, caption: str, rows: list[figures.PracticeIndicator], code: str) -> Table:
