@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('governance', '0002_improvement_programmes'),
+        ("governance", "0002_improvement_programmes"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='agreement',
-            name='updated_at',
+            model_name="agreement",
+            name="updated_at",
             field=models.DateTimeField(auto_now=True, db_index=True),
         ),
     ]
