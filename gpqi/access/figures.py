@@ -599,8 +599,11 @@ def network_sums(
     key = ("networks", indicator_id, date, _shared_key(access))
     g = store.memo(key, raw_sums)
     # each practice's row in `g` (-1: no network), so a user's own sums are one bincount
-    at = store.memo((*key, "rows"), lambda: pd.Index(g.index).get_indexer(c.networks))
-    pos = c.positions(access.own)
+    at, names = store.memo(
+        (*key, "rows"), lambda: (pd.Index(g.index).get_indexer(c.networks), [str(n) for n in g.index])
+    )
+    # the central team owns every practice: no need to look each one up
+    pos = np.arange(len(c.codes)) if sees_all_raw(access) else c.positions(access.own)
     pos = pos[at[pos] >= 0]
     n = len(g)
     own_n = np.bincount(at[pos], minlength=n)
@@ -611,7 +614,7 @@ def network_sums(
     o_num = np.bincount(at[pos], weights=np.nan_to_num(c.numerator[pos]), minlength=n).astype("float64")
     o_den = np.bincount(at[pos], weights=np.nan_to_num(c.denominator[pos]), minlength=n).astype("float64")
     return NetworkSums(
-        [str(n) for n in g.index],
+        list(names),
         g["practices"].to_numpy(),
         gate.totals(policy, o_num, raw_num - o_num, has_others),
         gate.totals(policy, o_den, raw_den - o_den, has_others),

@@ -3,6 +3,9 @@ opportunity, by clinical domain)."""
 
 from __future__ import annotations
 
+import dataclasses
+from typing import Any
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -59,42 +62,60 @@ def practice(request: HttpRequest, c: Ctx, code: str) -> HttpResponse:
     """Every indicator for one practice, grouped by domain."""
     a = c.access
     info = a.require_practice(code)
-    rows = figures.practice_indicators(
-        c.ws,
-        c.store,
-        a,
-        code,
-        c.catalogue,
-        improvement.practice_rebase_dates(a.practices[code].network_code, list(c.catalogue)),
-    )
+    rebase = improvement.practice_rebase_dates(a.practices[code].network_code, list(c.catalogue))
     page = Page(f"{info.name}: overview")
     page.file_parts = [code]
     page.about = page_about(c, f"{a.label(code)} ({code}) against {shared_scope(c)}")
+    # The tables and sparklines depend only on these, so the users who see this practice alike
+    # share them: built once per results version and kept with their HTML.
+    key = (
+        "practice-overview",
+        code,
+        a.label(code),
+        code in a.own,
+        c.date,
+        tuple((m.id, m.title, m.domain, m.target) for m in c.catalogue.values()),
+        tuple(sorted((k, tuple(v)) for k, v in rebase.items())),
+        figures.class_key(a),
+    )
+    groups = [
+        {**g, "table": page.add_table(dataclasses.replace(g["table"]))}  # copies: downloads set context
+        for g in c.store.memo(key, lambda: _overview_groups(c, code, rebase))
+    ]
+    return respond(
+        request,
+        "dashboard/practice.jinja",
+        page,
+        {"info": info, "groups": groups, "date": c.date, "code": code, "qi": practice_panel(code)},
+    )
+
+
+def _overview_groups(c: Ctx, code: str, rebase: dict[str, list]) -> list[dict[str, Any]]:
+    """The practice's indicators by domain: a table and a sparkline per indicator for each."""
+    rows = figures.practice_indicators(c.ws, c.store, c.access, code, c.catalogue, rebase)
     groups = []
     by_domain: dict[str, list[figures.PracticeIndicator]] = {}
     for r in rows:
         by_domain.setdefault(r.meta.domain, []).append(r)
     for domain in sorted(by_domain, key=domain_sort_key):
-        t = page.add_table(
-            Table(
-                f"overview-{domain}",
-                f"{domain.capitalize()} indicators at {c.date:%d %B %Y}",
-                [
-                    Column("title", "Indicator"),
-                    Column("value", "Practice", "pct"),
-                    Column("median", "Peer median", "pct"),
-                    Column("opportunity", "Patients to reach", "int"),
-                    Column("goal_text", "Goal"),
-                    Column("variation", "Variation (SPC)"),
-                    Column("assurance", "Assurance"),
-                    Column("numerator", "Numerator", "int", detail=True),
-                    Column("denominator", "Denominator", "int", detail=True),
-                    Column("q1", "Peer lower quartile", "pct", detail=True),
-                    Column("q3", "Peer upper quartile", "pct", detail=True),
-                    Column("target", "Target", "pct", detail=True),
-                ],
-                file_label=f"overview-{domain}",
-            )
+        t = Table(
+            f"overview-{domain}",
+            f"{domain.capitalize()} indicators at {c.date:%d %B %Y}",
+            [
+                Column("title", "Indicator"),
+                Column("value", "Practice", "pct"),
+                Column("median", "Peer median", "pct"),
+                Column("opportunity", "Patients to reach", "int"),
+                Column("goal_text", "Goal"),
+                Column("variation", "Variation (SPC)"),
+                Column("assurance", "Assurance"),
+                Column("numerator", "Numerator", "int", detail=True),
+                Column("denominator", "Denominator", "int", detail=True),
+                Column("q1", "Peer lower quartile", "pct", detail=True),
+                Column("q3", "Peer upper quartile", "pct", detail=True),
+                Column("target", "Target", "pct", detail=True),
+            ],
+            file_label=f"overview-{domain}",
         )
         sparks = {}
         for r in by_domain[domain]:
@@ -115,13 +136,8 @@ def practice(request: HttpRequest, c: Ctx, code: str) -> HttpResponse:
                 }
             )
             sparks[r.meta.id] = sparkline.svg(r.spark, f"{r.meta.title}: last {len(r.spark)} months")
-        groups.append({"domain": domain, "table": t, "sparks": sparks, "rows": by_domain[domain]})
-    return respond(
-        request,
-        "dashboard/practice.jinja",
-        page,
-        {"info": info, "groups": groups, "date": c.date, "code": code, "qi": practice_panel(code)},
-    )
+        groups.append({"domain": domain, "table": t.finish(), "sparks": sparks, "rows": by_domain[domain]})
+    return groups
 
 
 # --- indicators ----------------------------------------------------------------------------------
