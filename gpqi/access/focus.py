@@ -67,7 +67,7 @@ class Focus:
             return [self.code] if self.code in access.shared else []
         if self.is_network:
             return sorted(c for c in access.shared if access.practices[c].network_code == self.code)
-        return sorted(access.shared)
+        return access.visible()
 
     def own_members(self, access: Access) -> set[str]:
         """Of its members, the user's own (drawn and listed as themselves)."""

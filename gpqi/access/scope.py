@@ -17,6 +17,7 @@ API answer is built for. The rules (docs/governance.md):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from gpqi.access.errors import NotVisible
 
@@ -68,7 +69,18 @@ class Access:
 
     def visible(self) -> list[str]:
         """Practices that appear in shared views for this user, sorted by code."""
-        return sorted(self.shared)
+        return list(self._visible)
+
+    # An Access never changes once built (and the web keeps one per user scope while the
+    # agreements stay the same), so its sorted lists are worked out once: at national scale
+    # sorting 6,500 codes on every call cost more than some pages.
+    @cached_property
+    def _visible(self) -> tuple[str, ...]:
+        return tuple(sorted(self.shared))
+
+    @cached_property
+    def _own_shared(self) -> tuple[str, ...]:
+        return tuple(sorted(self.own & self.shared))
 
     def may_view_practice(self, code: str) -> bool:
         """A practice's page: one of the user's own practices, with an agreement in force."""
@@ -105,9 +117,9 @@ class Access:
         return code not in self.own
 
     def own_shared(self) -> list[str]:
-        return sorted(self.own & self.shared)
+        return list(self._own_shared)
 
-    @property
+    @cached_property
     def sees_all_raw(self) -> bool:
         """Every shared practice is the user's own (the central team): nothing is disclosed."""
         return self.shared <= self.own

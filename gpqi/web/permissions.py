@@ -20,6 +20,11 @@ __all__ = ["Access", "access_for", "build_access", "governance"]
 
 _governance_cache: dict[tuple, Governance] = {}
 _governance_lock = threading.Lock()
+# Accesses built from the cached Governance, per user scope: the same inputs give the same
+# Access (scope_for is a pure function), so it and what it has worked out are kept until the
+# agreements or practices change.
+_access_cache: dict[tuple, Access] = {}
+ACCESS_CACHE_ENTRIES = 10_000
 
 
 def governance() -> Governance:
@@ -50,6 +55,7 @@ def governance() -> Governance:
     gov = Governance(practices, frozenset(shared), frozenset(identifiable), frozenset(direct_care))
     with _governance_lock:
         _governance_cache.clear()
+        _access_cache.clear()
         _governance_cache[key] = gov
     return gov
 
@@ -80,7 +86,18 @@ def build_access(user) -> Access:  # noqa: ANN001 - a Django user
             network = profile.network.code
         if role == Role.FACILITATOR:
             practices = frozenset(profile.practices.values_list("code", flat=True))
-    return scope_for(governance(), str(role), practice=practice, practices=practices, network=network)
+    gov = governance()
+    key = (id(gov), str(role), practice, practices, network)
+    with _governance_lock:
+        cached = _access_cache.get(key)
+    if cached is not None and cached.practices is gov.practices:
+        return cached
+    access = scope_for(gov, str(role), practice=practice, practices=practices, network=network)
+    with _governance_lock:
+        if len(_access_cache) >= ACCESS_CACHE_ENTRIES:
+            _access_cache.clear()
+        _access_cache[key] = access
+    return access
 
 
 def access_for(request: HttpRequest) -> Access:
