@@ -51,7 +51,12 @@ def programmes_of(network_code: str | None, indicator_id: str | None = None) -> 
 def rebase_dates(network_code: str | None, indicator_id: str) -> list[dt.date]:
     """Where the SPC limits of a network's (or one of its practices') series restart: the start
     and recorded changes of every programme the network is in for that indicator, in order."""
-    return sorted({d for p in programmes_of(network_code, indicator_id) for d in p.rebase_dates})
+    return rebase_dates_of(programmes_of(network_code, indicator_id))
+
+
+def rebase_dates_of(programmes: list[Programme]) -> list[dt.date]:
+    """The start and recorded changes of these programmes, in order (see `rebase_dates`)."""
+    return sorted({d for p in programmes for d in p.rebase_dates})
 
 
 def practice_rebase_dates(network_code: str | None, indicator_ids: list[str]) -> dict[str, list[dt.date]]:

@@ -100,6 +100,8 @@ class Selection:
     big: bool  # past POINTS_LIMIT practices the charts draw bins and groups
     highlight: list[str]  # the focus practices' labels
     programme: improvement.Programme | None = None  # the focus network's improvement programme
+    # every programme of the focus network on this indicator (read once per request)
+    programmes: tuple[improvement.Programme, ...] = ()
 
     @property
     def a(self) -> Access:
@@ -266,6 +268,7 @@ def _select(request: HttpRequest, c: Ctx, meta: IndicatorMeta) -> tuple[Selectio
         big=big,
         highlight=[a.label(p) for p in sorted(focus_codes)],
         programme=programme,
+        programmes=tuple(programmes),
     )
     choices = {
         "dates": dates,
@@ -579,7 +582,7 @@ def _add_trend(page: Page, s: Selection) -> dict[str, str] | None:
     # The focus's charts are the same for every user who may ask for that focus with the same
     # view of its counts (a practice's own users; a group's own members): memoise on those.
     members_own = tuple(sorted(focus.own_members(a))) if disclosed else True
-    rebase = tuple(improvement.rebase_dates(s.focus_network, s.indicator_id))
+    rebase = tuple(improvement.rebase_dates_of(list(s.programmes)))
     key = (
         "focus-view",
         s.indicator_id,
