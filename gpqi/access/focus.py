@@ -66,7 +66,7 @@ class Focus:
         if self.is_practice:
             return [self.code] if self.code in access.shared else []
         if self.is_network:
-            return sorted(c for c in access.shared if access.practices[c].network_code == self.code)
+            return access.shared_in_network(self.code)
         return access.visible()
 
     def own_members(self, access: Access) -> set[str]:

@@ -82,6 +82,17 @@ class Access:
     def _own_shared(self) -> tuple[str, ...]:
         return tuple(sorted(self.own & self.shared))
 
+    @cached_property
+    def _shared_by_network(self) -> dict[str, tuple[str, ...]]:
+        out: dict[str, list[str]] = {}
+        for code in self._visible:
+            out.setdefault(self.practices[code].network_code, []).append(code)
+        return {network: tuple(codes) for network, codes in out.items()}
+
+    def shared_in_network(self, network_code: str) -> list[str]:
+        """A network's practices in shared views, sorted by code."""
+        return list(self._shared_by_network.get(network_code, ()))
+
     def may_view_practice(self, code: str) -> bool:
         """A practice's page: one of the user's own practices, with an agreement in force."""
         return code in self.own and code in self.shared
@@ -92,7 +103,7 @@ class Access:
         return self.practices[code]
 
     def may_view_network(self, code: str) -> bool:
-        return any(p.network_code == code for p in self.practices.values() if p.code in self.shared)
+        return code in self._shared_by_network
 
     def may_see_patients(self, practice_code: str) -> bool:
         return (
