@@ -8,6 +8,7 @@ import math
 import threading
 from collections import OrderedDict
 from typing import Any
+from urllib.parse import urlencode
 
 from django.templatetags.static import static
 from django.urls import reverse
@@ -76,10 +77,12 @@ def _rendered_once(name: str, macro: Any, params: dict[str, Any]) -> Markup:
 
 
 def _download_url(request: Any, name: str, fmt: str) -> str:
-    query = request.GET.copy()
-    query["download"] = name
-    query["format"] = fmt
-    return f"{request.path}?{query.urlencode()}"
+    """The page's own URL and choices, asking for one download (QueryDict.copy is a deep copy,
+    and a page has a dozen of these links)."""
+    query = dict(request.GET.lists())
+    query["download"] = [name]
+    query["format"] = [fmt]
+    return f"{request.path}?{urlencode(query, doseq=True)}"
 
 
 def _explanation(key: str) -> Explanation:
