@@ -93,3 +93,44 @@ def test_table_with_missing_counts_and_its_own_thresholds():
     assert np.isnan(out["numerator"].iloc[2]) and out["denominator"].iloc[2] == 40
     assert (out["numerator"].iloc[3], out["denominator"].iloc[3]) == (20, 40)  # rounded to tens
     assert out["value"].iloc[3] == 0.5 and out["redacted"].tolist() == [True, False, True, False]
+
+
+def test_a_policy_that_rounds_to_one_and_redacts_only_zero():
+    """Killed mutants (docs/testing.md): with `round_to = 1` and `redact_at_or_below = 0` every
+    non-zero count is shown as it is (a count of 1 rounds to 1, not to "a published 0"), a rate
+    of 1/1 is shown, and both ends of the policy are allowed."""
+    shown = disclose([0, 1, 2, 3], redact_at_or_below=0, round_to=1)
+    assert np.isnan(shown[0]) and shown[1:].tolist() == [1, 2, 3]
+    out = disclose_table(
+        pd.DataFrame({"numerator": [1, 0], "denominator": [1, 1]}), redact_at_or_below=0, round_to=1
+    )
+    assert out["numerator"].tolist()[0] == 1 and out["denominator"].tolist() == [1, 1]
+    assert out["value"].iloc[0] == 1.0 and np.isnan(out["value"].iloc[1])
+    assert out["redacted"].tolist() == [False, True]
+
+
+def error(call) -> str:
+    with pytest.raises(ValueError) as caught:
+        call()
+    return str(caught.value)
+
+
+def test_error_messages_in_full():
+    """The messages name the argument and the position, never a value (asserted exactly: mutation
+    testing found them only matched in part)."""
+    policy = "redact_at_or_below: must be a non-negative number"
+    assert error(lambda: disclose([1], redact_at_or_below=-1)) == policy
+    assert error(lambda: disclose([1], redact_at_or_below=np.nan)) == policy
+    assert error(lambda: disclose([1], redact_at_or_below=np.inf)) == policy
+    assert error(lambda: disclose([1], round_to=0.5)) == "round_to: must be at least 1"
+    assert error(lambda: disclose([1], round_to=np.inf)) == "round_to: must be at least 1"
+    assert error(lambda: disclose([1], round_to=np.nan)) == "round_to: must be at least 1"
+    assert error(lambda: disclose(["a"])) == "counts: expected numbers"
+    assert (
+        error(lambda: disclose([[1, 2]])) == "counts: expected a one-dimensional sequence, got 2 dimensions"
+    )
+    assert error(lambda: disclose([4, 5, -1])) == "counts: negative count at position 2"
+    table = pd.DataFrame({"numerator": [1, 9], "denominator": [2, 8]})
+    assert error(lambda: disclose_table(table)) == "table: numerator is greater than denominator at row 1"
+    assert error(lambda: disclose_table(table, denominator="d")) == "table: no column 'd'"
+    assert error(lambda: disclose_table(table, numerator="n")) == "table: no column 'n'"
