@@ -884,7 +884,8 @@ def test_quoting_of_names_and_literals():
     text = "'it's'"
     assert _CON.execute(f"SELECT {lit(text)}").fetchall() == [(text,)]
     name = 'a "b" c'
-    assert _CON.execute(f"SELECT 1 AS {q(name)}").description[0][0] == name
+    result = _CON.execute(f"SELECT 1 AS {q(name)}")
+    assert result.description[0][0] == name and result.fetchall() == [(1,)]
     assert q("date") == '"date"' and lit("x") == "'x'"
 
 

@@ -133,9 +133,13 @@ def test_a_z_below_one_is_a_valid_interval():
     centre = (p + z * z / (2 * n)) / (1 + z * z / n)
     half = z / (1 + z * z / n) * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
     lower, upper = wilson_interval(x, n, z=z)
-    assert lower == pytest.approx(centre - half, rel=1e-12) and upper == pytest.approx(
-        centre + half, rel=1e-12
-    )
+    assert lower == pytest.approx(centre - half, rel=1e-12)
+    assert upper == pytest.approx(centre + half, rel=1e-12)
+    # at the ends the root is z * z: nothing may floor it at 1 when z is below 1
+    lower, upper = wilson_interval(0, n, z=z)
+    assert lower == 0.0 and upper == pytest.approx(z * z / (n + z * z), rel=1e-12)
+    lower, upper = wilson_interval(n, n, z=z)
+    assert upper == 1.0 and lower == pytest.approx(n / (n + z * z), rel=1e-12)
 
 
 @pytest.mark.parametrize("z", [0.3, 0.674, 1.0, 1.281552, 1.644854, 1.959964, 2.575829, 3.090232, 4.5])

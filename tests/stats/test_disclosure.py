@@ -107,6 +107,9 @@ def test_a_policy_that_rounds_to_one_and_redacts_only_zero():
     assert out["numerator"].tolist()[0] == 1 and out["denominator"].tolist() == [1, 1]
     assert out["value"].iloc[0] == 1.0 and np.isnan(out["value"].iloc[1])
     assert out["redacted"].tolist() == [False, True]
+    # a scalar in, a float out (not an array of one)
+    assert isinstance(disclose(13), float) and isinstance(disclose(np.nan), float)
+    assert isinstance(disclose([13]), np.ndarray)
 
 
 def error(call) -> str:
