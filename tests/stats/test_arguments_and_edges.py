@@ -15,6 +15,7 @@ import pytest
 
 from gpqi.stats import (
     choose_chart,
+    compare_variation,
     cusum_alerts,
     deciles,
     funnel,
@@ -184,3 +185,39 @@ def test_network_incentive_on_the_target_and_the_smallest_network():
     with pytest.raises(ValueError) as caught:
         network_incentive([1, 1], [2, 2], ["A"], 0.5)
     assert str(caught.value) == "inputs differ in length: networks has 1, numerators has 2"
+
+
+# -- ranking and variation --------------------------------------------------------------------
+
+
+def test_deciles_are_a_series_named_value_indexed_by_percentile_even_when_empty():
+    for values in ([], [np.nan], [1.0, 2.0, 3.0]):
+        result = deciles(values)
+        assert result.name == "value" and result.index.tolist() == list(range(10, 100, 10)), values
+        assert result.dtype == np.float64
+    assert deciles([]).isna().all() and deciles([1.0, 2.0, 3.0]).iloc[4] == 2.0
+
+
+def test_percent_rank_gives_an_array_for_an_array_and_a_series_for_a_series():
+    ranks = percent_rank([3.0, 1.0, 2.0])
+    assert isinstance(ranks, np.ndarray) and ranks.tolist() == [100.0, 0.0, 50.0]
+    series = percent_rank(pd.Series([3.0, 1.0], index=["a", "b"]))
+    assert isinstance(series, pd.Series) and series.to_dict() == {"a": 100.0, "b": 0.0}
+
+
+def test_variation_of_two_rates_has_their_sample_sd_and_refuses_infinite_weights():
+    result = variation([0.2, 0.4])
+    assert result["sd"] == pytest.approx(np.std([0.2, 0.4], ddof=1)) and result["n"] == 2
+    assert variation([0.2])["sd"] == 0.0
+    assert error(lambda: variation([0.1, 0.2], [1, np.inf])) == (
+        "weights: missing, negative or infinite weight at position 1"
+    )
+
+
+def test_compare_variation_takes_rates_or_summaries_on_either_side():
+    before, after = [0.1, 0.3, 0.5], [0.2, 0.3, 0.4]
+    expected = compare_variation(variation(before), variation(after))
+    for b in (before, variation(before)):
+        for a in (after, variation(after)):
+            assert compare_variation(b, a) == expected
+    assert expected["iqr"]["change"] == pytest.approx(-0.1)
