@@ -104,7 +104,7 @@ class Sources:
     """What the compiler reads, as Ibis tables (see prepare_sources)."""
 
     patients: ir.Table  # patient_id, date_of_birth, sex, date_of_death, type1_opt_out
-    runs: ir.Table  # patient_id, practice_code, start, end: registration runs, end exclusive
+    runs: ir.Table  # patient_id, practice_code, start, end, since: see registration_runs
     coded: ir.Table  # source, slug, patient_id, date, value
     appointments: ir.Table  # practice_code, patient_id, day, status, mode, ..., lead_days, lead_hours
     starts: ir.Table | None = None  # patient_id, practice_code, start: every registration's start
@@ -126,8 +126,19 @@ class Sources:
 
 
 def registration_runs(registrations: ir.Table) -> ir.Table:
-    """Continuous registrations: touching or overlapping spells at the same practice are
-    joined; where spells at two practices overlap, the later-starting one wins from its start."""
+    """Where each patient is registered: patient_id, practice_code, start, end (exclusive) and
+    `since`, the start of the continuous registration at that practice.
+
+    On each day the patient counts at one practice: of the spells covering that day, the one
+    with the latest start date (ties: the greatest practice_code). So a spell elsewhere that
+    starts later takes over from its start, and when it ends the patient is back at any spell
+    still open: after a short spell at P2 inside a long one at P1, or a return to P1 while still
+    registered at P2. A run is a stretch of days at one practice.
+
+    `since` is what `registered: {for_at_least, within}` counts from: the first day of the
+    spells at that practice that touch (one ends the day before the next starts) or overlap,
+    joined whatever happens at other practices. So it can be earlier than the run's start.
+    """
     day = ibis.interval(days=1)
     spells = registrations.select(
         KEY,
@@ -135,10 +146,40 @@ def registration_runs(registrations: ir.Table) -> ir.Table:
         start=registrations.start_date,
         end=(registrations.end_date + day).fill_null(lit(MAX_DATE)),
     )
-    spells = merge(spells.filter(spells.start < spells.end), (KEY, PRACTICE))
-    w = ibis.window(group_by=spells[KEY], order_by=[spells.start, spells[PRACTICE]])
-    runs = spells.mutate(end=ibis.least(spells.end, spells.start.lead().over(w).fill_null(lit(MAX_DATE))))
-    return runs.filter(runs.start < runs.end)
+    spells = spells.filter(spells.start < spells.end)
+    # Elementary segments: between consecutive spell boundaries of a patient, the set of spells
+    # covering a day does not change, so neither does the practice that counts.
+    cuts = stack([spells.select(KEY, cut=spells.start), spells.select(KEY, cut=spells.end)]).distinct()
+    w = ibis.window(group_by=cuts[KEY], order_by=[cuts.cut])
+    segments = cuts.select(_pid=cuts[KEY], _s=cuts.cut, _e=cuts.cut.lead().over(w))
+    segments = segments.filter(segments._e.notnull())
+    covered = segments.join(
+        spells, [spells[KEY] == segments._pid, spells.start <= segments._s, spells.end >= segments._e]
+    ).select(spells[KEY], spells[PRACTICE], start=segments._s, end=segments._e, _spell=spells.start)
+    latest = ibis.window(
+        group_by=[covered[KEY], covered.start],
+        order_by=[ibis.desc(covered._spell), ibis.desc(covered[PRACTICE])],
+    )
+    ranked = covered.mutate(_rank=ibis.row_number().over(latest))
+    winners = ranked.filter(ranked._rank == 0).select(KEY, PRACTICE, "start", "end")
+    # Neighbouring segments at the same practice are one run (segments are disjoint, so only
+    # neighbours touch).
+    runs = merge(winners, (KEY, PRACTICE))
+    # A run's days are all covered by spells at its practice, so it lies inside one continuous
+    # registration there.
+    joined = merge(spells, (KEY, PRACTICE))
+    joined = joined.select(_pid=joined[KEY], _prac=joined[PRACTICE], _from=joined.start, _to=joined.end)
+    out = runs.join(
+        joined,
+        [
+            runs[KEY] == joined._pid,
+            runs[PRACTICE] == joined._prac,
+            runs.start >= joined._from,
+            runs.start < joined._to,
+        ],
+    ).select(runs[KEY], runs[PRACTICE], runs.start, runs.end, since=joined._from)
+    # Always true; it also ends Ibis's join chain so the runs can be joined again.
+    return out.filter(out.start < out.end)
 
 
 def registration_starts(registrations: ir.Table) -> ir.Table:
@@ -390,33 +431,37 @@ class Compiler:
 
     def _registered_leaf(self, spec: Any) -> ir.Table:
         runs = self.sources.runs
+        # clocks: from `start` to `end` the registration clock reads from `clock` (a run's days
+        # are the ones it counts at its practice; its clock may have started before them).
         if spec.clock == "latest_registration":
-            # Every registration start inside a continuous run restarts the clock, until the
-            # next start or the end of the run.
+            # Every registration start inside a continuous registration restarts the clock,
+            # until the next start or the end of the run.
             starts = self.sources.starts
             if starts is None:
                 raise ValueError("clock: latest_registration needs the registrations' start dates")
             s = starts.select(_pid=starts[KEY], _prac=starts[PRACTICE], _s=starts.start)
             joined = runs.join(
-                s, [runs[KEY] == s._pid, runs[PRACTICE] == s._prac, s._s >= runs.start, s._s < runs.end]
+                s, [runs[KEY] == s._pid, runs[PRACTICE] == s._prac, s._s >= runs.since, s._s < runs.end]
             )
-            clocks = joined.select(runs[KEY], _run=runs.start, _s=s._s, _rend=runs.end)
+            clocks = joined.select(runs[KEY], _run=runs.start, _s=s._s, _rstart=runs.start, _rend=runs.end)
             w = ibis.window(group_by=[clocks[KEY], clocks._run], order_by=[clocks._s])
-            clocks = clocks.mutate(
-                end=ibis.least(clocks._rend, clocks._s.lead().over(w).fill_null(lit(MAX_DATE)))
+            clocks = clocks.select(
+                KEY,
+                clock=clocks._s,
+                start=ibis.greatest(clocks._rstart, clocks._s),
+                end=ibis.least(clocks._rend, clocks._s.lead().over(w).fill_null(lit(MAX_DATE))),
             )
-            clocks = clocks.select(KEY, clock=clocks._s, end=clocks.end)
+            clocks = clocks.filter(clocks.start < clocks.end)
         else:
-            clocks = runs.select(KEY, clock=runs.start, end=runs.end)
+            clocks = runs.select(KEY, clock=runs.since, start=runs.start, end=runs.end)
         if spec.for_at_least is not None:
-            out = clocks.select(
-                KEY, start=reach(clocks.clock, parse_period(spec.for_at_least)), end=clocks.end
-            )
+            since = reach(clocks.clock, parse_period(spec.for_at_least))
+            out = clocks.select(KEY, start=ibis.greatest(clocks.start, since), end=clocks.end)
         elif spec.within is not None:
             until = reach(clocks.clock, parse_period(spec.within))
-            out = clocks.select(KEY, start=clocks.clock, end=ibis.least(clocks.end, until))
+            out = clocks.select(KEY, start=clocks.start, end=ibis.least(clocks.end, until))
         else:
-            out = clocks.select(KEY, start=clocks.clock, end=clocks.end)
+            out = clocks.select(KEY, start=clocks.start, end=clocks.end)
         return out.filter(out.start < out.end)
 
     def _events_leaf(self, source: str, spec: Any) -> ir.Table:

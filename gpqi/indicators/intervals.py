@@ -123,10 +123,12 @@ def stack(tables: list[ir.Table]) -> ir.Table:
     columns = tables[0].columns
     parts = [t.select(*columns) for t in tables]
     parts = [p.cast({c: p.schema()[c].copy(nullable=True) for c in columns}) for p in parts]
-    combined = parts[0]
-    for part in parts[1:]:
-        combined = combined.union(part)
-    return combined
+    # Pairwise, so a union of n tables nests log2(n) deep rather than n: SQL compilers recurse
+    # over the nesting (a chain of a few hundred unions exceeds Python's recursion limit).
+    while len(parts) > 1:
+        pairs = [parts[i].union(parts[i + 1]) for i in range(0, len(parts) - 1, 2)]
+        parts = pairs + parts[len(pairs) * 2 :]
+    return parts[0]
 
 
 def union(tables: list[ir.Table], keys: tuple[str, ...]) -> ir.Table:

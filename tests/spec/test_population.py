@@ -171,6 +171,124 @@ CASES = [
     ),
     Case(
         CH,
+        "registered-back-after-an-overlap",
+        "A spell at P2 that overlaps P1 counts from its start; when it ends the patient counts at "
+        "P1 again if a spell there covers the day. Patient 1's two P1 spells touch, so the return "
+        "continues the registration from 2021; patient 2 left P1 on 31 December 2022, so the "
+        "new P1 spell starts the clock again.",
+        {
+            "patients": """
+                patient_id | date_of_birth
+                1 | 1980-01-01
+                2 | 1980-01-01
+            """,
+            "registrations": """
+                patient_id | practice_code | start_date | end_date
+                1 | P1 | 2021-01-20 | 2023-01-19
+                1 | P2 | 2022-01-20 | 2023-01-19
+                1 | P1 | 2023-01-20 |
+                2 | P1 | 2021-01-20 | 2022-12-31
+                2 | P2 | 2022-01-20 | 2023-01-19
+                2 | P1 | 2023-01-20 |
+            """,
+        },
+        "all:\n  - registered: {for_at_least: 1 year}",
+        {"2022-06-30": [], "2023-01-19": [], "2023-01-20": [1], "2024-01-20": [1, 2]},
+        expect_denominator={
+            "2022-06-30": [1, 2],
+            "2023-01-19": [1, 2],
+            "2023-01-20": [1, 2],
+            "2024-01-20": [1, 2],
+        },
+    ),
+    Case(
+        CH,
+        "registered-short-spell-inside-a-long-one",
+        "A short spell at P2 inside a long one at P1 counts while it lasts; from the day after it "
+        "ends the patient counts at P1 again, registered there continuously since 2015. Patient "
+        "2's P1 spell ends on 31 December 2023.",
+        {
+            "patients": """
+                patient_id | date_of_birth
+                1 | 1980-01-01
+                2 | 1980-01-01
+            """,
+            "registrations": """
+                patient_id | practice_code | start_date | end_date
+                1 | P1 | 2015-01-01 |
+                1 | P2 | 2023-03-01 | 2023-05-31
+                2 | P1 | 2015-01-01 | 2023-12-31
+                2 | P2 | 2023-03-01 | 2023-05-31
+            """,
+        },
+        "all:\n  - registered: {for_at_least: 3 months}",
+        {"2023-02-28": [1, 2], "2023-03-01": [], "2023-05-31": [], "2023-06-01": [1, 2], "2024-01-01": [1]},
+        expect_denominator={
+            "2023-02-28": [1, 2],
+            "2023-03-01": [1, 2],
+            "2023-05-31": [1, 2],
+            "2023-06-01": [1, 2],
+            "2024-01-01": [1],
+        },
+    ),
+    Case(
+        CH,
+        "registered-touching-spells-around-a-move",
+        "Spells at the same practice that touch are one continuous registration even while a spell "
+        "elsewhere overlaps them (patient 1); with a day's gap between them (patient 2) the "
+        "patient is registered nowhere on that day and the clock starts again.",
+        {
+            "patients": """
+                patient_id | date_of_birth
+                1 | 1980-01-01
+                2 | 1980-01-01
+            """,
+            "registrations": """
+                patient_id | practice_code | start_date | end_date
+                1 | P1 | 2020-01-01 | 2023-12-31
+                1 | P1 | 2024-01-01 |
+                1 | P2 | 2023-06-01 | 2023-08-31
+                2 | P1 | 2020-01-01 | 2023-12-30
+                2 | P1 | 2024-01-01 |
+                2 | P2 | 2023-06-01 | 2023-08-31
+            """,
+        },
+        "all:\n  - registered: {for_at_least: 6 months}",
+        {"2023-09-01": [1, 2], "2023-12-31": [1], "2024-01-01": [1], "2024-07-01": [1, 2]},
+        expect_denominator={
+            "2023-09-01": [1, 2],
+            "2023-12-31": [1],
+            "2023-01-01": [1, 2],
+            "2024-01-01": [1, 2],
+            "2024-07-01": [1, 2],
+        },
+    ),
+    Case(
+        CH,
+        "registered-elsewhere-a-day-either-side",
+        "The boundaries of a spell elsewhere are inclusive: patient 1 counts at P2 on the one day "
+        "of its spell there and at P1, registered since 2020, the day before and the day after; "
+        "patient 2's P2 spell ends on 30 March, so on 31 March it counts at P1 again.",
+        {
+            "patients": """
+                patient_id | date_of_birth
+                1 | 1980-01-01
+                2 | 1980-01-01
+            """,
+            "registrations": """
+                patient_id | practice_code | start_date | end_date
+                1 | P1 | 2020-01-01 |
+                1 | P2 | 2024-03-31 | 2024-03-31
+                2 | P1 | 2020-01-01 |
+                2 | P2 | 2024-03-01 | 2024-03-30
+            """,
+        },
+        "all:\n  - registered: {for_at_least: 1 month}",
+        {"2024-03-30": [1], "2024-03-31": [2], "2024-04-01": [1, 2]},
+        expect_denominator={"2024-03-30": [1, 2], "2024-03-31": [1, 2], "2024-04-01": [1, 2]},
+    ),
+    Case(
+        CH,
         "death-on-the-reporting-date",
         "A patient who died on d is not counted on d; one who dies the day after still is.",
         {
