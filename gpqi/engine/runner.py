@@ -233,6 +233,8 @@ def _run(
         codes = engine.upload(codes_arrow(needed, library.codelists.load))
         sources = prepare_sources(tables, codes, needed)
         sources.coded = engine.materialise(sources.coded)
+        # Read by the population and by every `registered` criterion: computed once.
+        sources.runs = engine.materialise(sources.runs)
         compiler = Compiler(sources, materialise=engine.materialise)
         calendar = engine.upload(calendar_table(day_list))
         patients = sources.patients
