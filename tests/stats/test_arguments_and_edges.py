@@ -28,6 +28,7 @@ from gpqi.stats import (
     series_spc,
     spc,
     variation,
+    variation_icon,
     wilson_interval,
 )
 
@@ -221,3 +222,51 @@ def test_compare_variation_takes_rates_or_summaries_on_either_side():
         for a in (after, variation(after)):
             assert compare_variation(b, a) == expected
     assert expected["iqr"]["change"] == pytest.approx(-0.1)
+
+
+# -- result tables, labels and defaults -------------------------------------------------------
+
+
+def test_result_tables_have_their_documented_columns():
+    series = [1.0, 2.0, 1.0, 2.0, 1.0, 2.0, 1.0, 2.0, 1.0, 2.0, 30.0, 30.0]
+    assert list(cusum_alerts(series, window=4).columns) == [
+        "value", "target_mean", "threshold", "cusum_pos", "cusum_neg", "alert",
+    ]  # fmt: skip
+    assert list(funnel([1, 5, 9], [10, 10, 10]).table.columns) == [
+        "numerator", "denominator", "proportion", "z",
+        "lower_95", "upper_95", "lower_998", "upper_998", "outlier_95", "outlier_998",
+    ]  # fmt: skip
+    assert list(p_chart([1, 5, 9, 1], [10, 10, 10, 10]).table.columns) == [
+        "numerator", "denominator", "proportion", "centre", "sigma",
+        "lower_3s", "upper_3s", "lower_2s", "upper_2s", "beyond_3s", "beyond_2s",
+    ]  # fmt: skip
+    assert p_chart([1, 5], [10, 20]).table["numerator"].tolist() == [1, 5]
+    assert p_chart([1, 5], [10, 20]).table["denominator"].tolist() == [10, 20]
+
+
+def test_a_p_chart_point_below_its_lower_limit_is_low():
+    table = p_chart([1, 50, 50, 50], [100, 100, 100, 100]).table
+    assert table["beyond_3s"].tolist() == ["low", None, None, None]
+    assert table["beyond_2s"].tolist()[0] == "low"
+
+
+def test_the_wilson_funnel_scores_against_the_binomial_spread():
+    """z = (p - target) / sqrt(target (1 - target) / n) for the Wilson method (not the arcsine's)."""
+    result = funnel([30], [100], target=0.2)
+    assert result.method == "wilson"  # the default
+    assert result.table["z"].iloc[0] == pytest.approx(0.1 / np.sqrt(0.2 * 0.8 / 100), rel=1e-12)
+    default, wilson = funnel_limits([10, 100], 0.2), funnel_limits([10, 100], 0.2, method="wilson")
+    pd.testing.assert_frame_equal(default, wilson)
+
+
+def test_spc_labels_and_run_length_messages():
+    result = spc([10, 11, 10, 9, 10, 11, 10, 9, 10, 11, 10, 9, 10, -20], improvement="neutral")
+    assert result.table["point_type"].iloc[-1] == "special_cause_neutral_low"
+    assert result.variation_icon == "neutral_low" and result.chart == "xmr"
+    assert variation_icon("common_cause", "increase") == "common_cause"
+    assert variation_icon("common_cause", "decrease") == "common_cause"
+    assert error(lambda: spc([1.0, 2.0], run_length=1)) == "run_length: must be a whole number of at least 2"
+    assert (
+        error(lambda: spc([1.0, 2.0], trend_length=1.5))
+        == "trend_length: must be a whole number of at least 2"
+    )
