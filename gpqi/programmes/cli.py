@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from gpqi.web.cli import WorkspaceOpt, prepare, run_server
+from gpqi.web.cli import DEFAULT_THREADS, WorkspaceOpt, prepare, run_server
 from gpqi.workspace import open_workspace
 
 console = Console()
@@ -48,7 +48,7 @@ def demo(
         )
         return
     console.print(f"Open [bold]http://127.0.0.1:{port}/[/] and log in with one of the usernames above.")
-    run_server("127.0.0.1", port, 8)
+    run_server("127.0.0.1", port, DEFAULT_THREADS)
 
 
 def bench_command(

@@ -14,6 +14,13 @@ console = Console()
 WorkspaceOpt = typer.Option(Path("gpqi-workspace"), "--workspace", "-w", help="Workspace folder.")
 
 
+# waitress threads per server process. Page work is Python on one core per process, so threads
+# beyond a few only make requests share that core: with 2 processes on 2 cores and 20 users with
+# no pause, 8 threads gave the indicator page 566-713 ms at p95 and 4 threads 379-401 ms
+# (docs/performance.md); a few still let one request wait on a file while another computes.
+DEFAULT_THREADS = 4
+
+
 def open_app(workspace: Path):  # noqa: ANN201 - a Workspace
     """Configure Django for the workspace and bring its app database up to date."""
     import gpqi.web
@@ -175,7 +182,11 @@ def serve(
     workspace: Path = WorkspaceOpt,
     host: str = typer.Option("127.0.0.1", help="Address to listen on."),
     port: int = typer.Option(8000, help="Port to listen on."),
-    threads: int = typer.Option(8, help="Worker threads (per process)."),
+    threads: int = typer.Option(
+        DEFAULT_THREADS,
+        help="Worker threads (per process). Pages are Python work on one core per process: more "
+        "threads let more requests share that core, so each waits longer (docs/performance.md).",
+    ),
     workers: int = typer.Option(
         1,
         help="Server processes sharing the port (pre-fork, Linux/macOS). Python renders a page on one "

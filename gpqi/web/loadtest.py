@@ -4,8 +4,8 @@ logged-in users each request every page in turn, R rounds; prints p50/p95/max pe
     python -m gpqi.web.loadtest --base http://127.0.0.1:8000 --users 20 --rounds 10 \
         --login clinician:PASSWORD --page / --page /practices/Y00001/ ...
 
-Each user logs in once (its own session), then requests pages; the run stops by itself after
-users x rounds x pages requests. `--think S` makes each user pause between pages (uniformly
+Each user logs in once (its own session); when all have, they request pages, timed, and the
+run stops by itself after users x rounds x pages requests. `--think S` makes each user pause between pages (uniformly
 0.5 S to 1.5 S, seeded), as a person reading the page would; without it every user asks for the
 next page the moment the last one arrives (a saturation test). `--warmup` first requests every
 page once per login, unmeasured (the server's per-process memos are then built, as they are on a
@@ -72,9 +72,18 @@ def main() -> None:
                 with opener.open(args.base + page, timeout=120) as r:
                     r.read()
 
+    # Every user logs in before any page is timed: a log-in hashes the password (PBKDF2, about
+    # 0.5 s of CPU by design), and 20 of them running beside the pages would measure log-ins.
+    ready = threading.Barrier(args.users + 1)
+
     def user(i: int) -> None:
         name, password = logins[i % len(logins)]
-        opener = _session(args.base, name, password)
+        try:
+            opener = _session(args.base, name, password)
+        except Exception:
+            ready.abort()  # the others must not wait for a user who cannot log in
+            raise
+        ready.wait()
         rng = random.Random(i)
         time.sleep(rng.uniform(0, args.think))  # users arrive spread out, not in lockstep
         for _ in range(args.rounds):
@@ -95,9 +104,13 @@ def main() -> None:
                         errors[page] += 1
 
     threads = [threading.Thread(target=user, args=(i,)) for i in range(args.users)]
-    start = time.perf_counter()
     for t in threads:
         t.start()
+    try:
+        ready.wait()  # all logged in: the clock starts now
+    except threading.BrokenBarrierError:
+        raise SystemExit("a user could not log in (see the error above)") from None
+    start = time.perf_counter()
     for t in threads:
         t.join()
     wall = time.perf_counter() - start
