@@ -22,7 +22,9 @@ import os
 import platform
 import resource
 import time
+import traceback
 from collections.abc import Callable
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
@@ -67,10 +69,47 @@ def _series(
     }
 
 
+class MeasureFailed(RuntimeError):
+    """A measuring process raised, or died without reporting (e.g. killed for memory)."""
+
+
+def _report_back(send: Connection, target: Callable[..., dict[str, Any]], args: tuple[Any, ...]) -> None:
+    try:
+        outcome: tuple[str, Any] = ("ok", target(*args))
+    except BaseException:  # everything goes back to the parent, which raises it
+        outcome = ("error", traceback.format_exc())
+    send.send(outcome)
+    send.close()
+
+
 def _in_subprocess(target: Callable[..., dict[str, Any]], *args: Any) -> dict[str, Any]:
+    # A process of its own rather than a multiprocessing.Pool: a pool replaces a worker that
+    # was killed (the out-of-memory killer at a large population) and waits for its answer
+    # forever, so the bench hung instead of failing.
     ctx = multiprocessing.get_context("spawn")
-    with ctx.Pool(1) as pool:
-        return pool.apply(target, args)
+    receive, send = ctx.Pipe(duplex=False)
+    process = ctx.Process(target=_report_back, args=(send, target, args))
+    process.start()
+    send.close()  # the child holds the only sending end, so its death ends recv() below
+    try:
+        kind, value = receive.recv()
+    except EOFError:
+        kind, value = "died", None
+    finally:
+        receive.close()
+        process.join()
+    if kind == "ok":
+        return value
+    if kind == "error":
+        raise MeasureFailed(f"{target.__name__} failed in its measuring process:\n{value}")
+    code = process.exitcode
+    how = f"was killed by signal {-code}" if code is not None and code < 0 else f"exited with code {code}"
+    hint = (
+        " (SIGKILL: on Linux usually the out-of-memory killer; try a lower --memory-limit)"
+        if code == -9
+        else ""
+    )
+    raise MeasureFailed(f"the measuring process of {target.__name__} {how} before reporting{hint}")
 
 
 def prepare(patients: int, cache: Path, practices: int | None, say: Callable[[str], None]) -> Workspace:

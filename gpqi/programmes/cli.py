@@ -76,20 +76,24 @@ def bench_command(
     ] = None,
 ) -> None:
     """Speed and memory: the full library over a time series, one date alone, and the floor."""
-    from gpqi.programmes.bench import bench  # the pipeline (Ibis): off the CLI's start-up path
+    from gpqi.programmes.bench import MeasureFailed, bench  # the pipeline (Ibis): off the CLI's start-up path
 
     console = Console()
-    report = bench(
-        patients=patients,
-        workspace=workspace,
-        cache=cache,
-        practices=practices,
-        dates=dates,
-        backend=backend,
-        threads=threads,
-        memory_limit=memory_limit,
-        say=lambda text: console.print(text, highlight=False),
-    )
+    try:
+        report = bench(
+            patients=patients,
+            workspace=workspace,
+            cache=cache,
+            practices=practices,
+            dates=dates,
+            backend=backend,
+            threads=threads,
+            memory_limit=memory_limit,
+            say=lambda text: console.print(text, highlight=False),
+        )
+    except MeasureFailed as failed:
+        console.print(f"[red]{failed}[/]", highlight=False)
+        raise typer.Exit(1) from None
     target = out or cache / f"bench-{report['patients_label']}.json"
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")

@@ -4,11 +4,15 @@ never asserted)."""
 from __future__ import annotations
 
 import json
+import os
+import signal
+import threading
 
 import pytest
 from typer.testing import CliRunner
 
 from gpqi.cli import app
+from gpqi.programmes.bench import MeasureFailed, _in_subprocess
 from gpqi.programmes.floor import library_codes
 from tests.engine.test_runner import _tables
 from tests.spec.builder import write_snapshot
@@ -40,3 +44,42 @@ def test_bench_reports_floor_one_date_and_series(tmp_path):
         assert report[part]["seconds"] > 0 and report[part]["peak_rss_mb"] > 0
     assert report["time_series"]["result_rows"] > report["one_date"]["result_rows"]
     assert not ws.results_path.exists()  # the bench never writes results
+
+
+def _killed() -> dict:
+    # What the out-of-memory killer does to a measuring process.
+    os.kill(os.getpid(), signal.SIGKILL)
+    return {}
+
+
+def _raises() -> dict:
+    raise ValueError("no such workspace")
+
+
+def _measure_in_thread(target):
+    """_in_subprocess(target) in a thread, so that a bench that hangs fails the test instead."""
+    outcome: dict = {}
+
+    def measure():
+        try:
+            outcome["value"] = _in_subprocess(target)
+        except MeasureFailed as failed:
+            outcome["error"] = failed
+
+    thread = threading.Thread(target=measure, daemon=True)
+    thread.start()
+    thread.join(120)
+    assert not thread.is_alive(), "the bench waited for a measuring process that had died"
+    return outcome
+
+
+def test_a_killed_measuring_process_fails_the_bench_instead_of_hanging():
+    outcome = _measure_in_thread(_killed)
+    assert "value" not in outcome
+    message = str(outcome["error"])
+    assert "_killed" in message and "killed by signal 9" in message and "out-of-memory" in message
+
+
+def test_an_error_in_a_measuring_process_is_raised_with_its_traceback():
+    outcome = _measure_in_thread(_raises)
+    assert "ValueError: no such workspace" in str(outcome["error"])
