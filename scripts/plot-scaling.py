@@ -12,6 +12,8 @@ wall seconds because on a shared machine wall time moves with other people's loa
 
 If a report has a neighbour with the same name ending .log holding `/usr/bin/time -v` output,
 its "Maximum resident set size" (the largest process of the whole command) goes in the table.
+A report with a "note" (figures carried over from another run) shows the note in place of the
+load average.
 The chart is a Vega-Lite spec rendered by gpqi's own renderer (vl-convert), in gpqi's colours.
 """
 
@@ -152,13 +154,15 @@ def main() -> None:
     )
     rows: list[dict[str, Any]] = []
     print(
-        "| patients | people in snapshot | snapshot rows | measure | wall (s) | CPU (s) | CPU ÷ floor | peak (MiB) | whole command peak (MiB) | load at end |"
+        "| patients | people in snapshot | snapshot rows | measure | wall (s) | CPU (s) | CPU ÷ floor | peak (MiB) | whole command peak (MiB) | load at end (1, 5, 15 min) |"
     )
     print("|---|---|---|---|---|---|---|---|---|---|")
     for path, report in loaded:
         n = patients(report)
         command = command_peak_mib(path)
         for key, name in MEASURES.items():
+            if key not in report:  # a run cut short: the measures it finished
+                continue
             part = report[key]
             rows.append(
                 {
@@ -172,7 +176,8 @@ def main() -> None:
             # The workspace's figures go on its first line only.
             head = ["", "", "", "", ""]
             if key == "floor":
-                load = " ".join(f"{v:.1f}" for v in report["load_average_at_end"])
+                # A report carried over from another run says so in "note" (shown instead).
+                load = report.get("note") or " ".join(f"{v:.1f}" for v in report["load_average_at_end"])
                 head = [
                     f"{n:,}",
                     f"{report['patients_in_snapshot']:,}",
@@ -194,9 +199,12 @@ def main() -> None:
     print("|---|---|---|---|---|")
     for name in MEASURES.values():
         series = [r for r in rows if r["measure"] == name]
+        if len(series) < 2:
+            continue
         fixed, slope = fit([r["patients"] / PER for r in series], [r["cpu_seconds"] for r in series])
         fits += [
-            {"patients": n, "measure": name, "fitted": fixed + slope * n / PER} for n in (sizes[0], sizes[-1])
+            {"patients": n, "measure": name, "fitted": fixed + slope * n / PER}
+            for n in (series[0]["patients"], series[-1]["patients"])
         ]
         small, large = series[0], series[-1]
         per_small = small["cpu_seconds"] / small["patients"] * PER
@@ -206,7 +214,11 @@ def main() -> None:
             f"| {per_large / per_small:.2f} |"
         )
     title = f"gpqi bench: cost against population ({', '.join(f'{n:,}' for n in sizes)} patients)"
+    notes = [f"{patients(r):,} patients: {r['note']}" for _, r in loaded if r.get("note")]
     spec = chart(rows, fits, title)
+    if notes:  # figures from another run are said to be so on the chart itself
+        spec["title"]["subtitle"] = notes
+        spec["title"]["subtitleFontSize"] = 12
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(render(spec, "svg"))
     print(f"\nwrote {out}")
