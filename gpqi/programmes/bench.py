@@ -49,10 +49,16 @@ def _floor(root: str, threads: int | None, memory_limit: str | None) -> dict[str
 
 
 def _series(
-    root: str, dates: str | list[str], backend: str, threads: int | None, memory_limit: str | None
+    root: str,
+    dates: str | list[str],
+    backend: str,
+    threads: int | None,
+    memory_limit: str | None,
+    spark_master: str | None = None,
 ) -> dict[str, Any]:
     ws = open_workspace(root)
-    update = {k: v for k, v in (("threads", threads), ("memory_limit", memory_limit)) if v}
+    settings = (("threads", threads), ("memory_limit", memory_limit), ("spark_master", spark_master))
+    update = {k: v for k, v in settings if v}
     if update:
         config = ws.config.model_copy(update={"engine": ws.config.engine.model_copy(update=update)})
         ws = Workspace(root=ws.root, config=config)
@@ -66,7 +72,15 @@ def _series(
         "result_rows": len(outcome.results),
         "worklist_rows": outcome.info["rows"]["worklists"],
         "timings": outcome.info["timings_seconds"],
+        # The master the session really ran on (a cluster's URL, or local[...]).
+        "spark_master": _session_master() if backend == "pyspark" else None,
     }
+
+
+def _session_master() -> str:
+    from gpqi.engine.backends import spark_session  # this process's session, already built
+
+    return str(spark_session().sparkContext.master)
 
 
 class MeasureFailed(RuntimeError):
@@ -146,6 +160,7 @@ def bench(
     backend: str,
     threads: int | None,
     memory_limit: str | None = None,
+    spark_master: str | None = None,
     say: Callable[[str], None] = print,
 ) -> dict[str, Any]:
     ws = open_workspace(workspace) if workspace else prepare(patients, cache, practices, say)
@@ -156,10 +171,12 @@ def bench(
     least = _in_subprocess(_floor, root, threads, memory_limit)
     say(f"  {least['seconds']:.2f} s")
     say(f"one date ({day_list[-1]}) ...")
-    one = _in_subprocess(_series, root, [day_list[-1].isoformat()], backend, threads, memory_limit)
+    one = _in_subprocess(
+        _series, root, [day_list[-1].isoformat()], backend, threads, memory_limit, spark_master
+    )
     say(f"  {one['seconds']:.1f} s")
     say(f"time series ({len(day_list)} dates) ...")
-    series = _in_subprocess(_series, root, dates, backend, threads, memory_limit)
+    series = _in_subprocess(_series, root, dates, backend, threads, memory_limit, spark_master)
     say(f"  {series['seconds']:.1f} s")
     registered = rows.get("patients", 0)
     return {
@@ -174,6 +191,7 @@ def bench(
         "backend": backend,
         "threads": threads,
         "memory_limit": memory_limit,
+        "spark_master": series["spark_master"],
         "indicators": len(load_library()),
         "dates": len(day_list),
         "floor": {"label": "floor: one pass, grouped per patient and code", **least},

@@ -74,6 +74,13 @@ def bench_command(
     memory_limit: Annotated[
         str | None, typer.Option(help="DuckDB memory limit, e.g. 6GB (default: the workspace's setting).")
     ] = None,
+    spark_master: Annotated[
+        str | None,
+        typer.Option(
+            help="Spark master for --backend pyspark, e.g. spark://HOST:7077 or local[2] "
+            "(default: the workspace's engine.spark_master)."
+        ),
+    ] = None,
 ) -> None:
     """Speed and memory: the full library over a time series, one date alone, and the floor."""
     from gpqi.programmes.bench import MeasureFailed, bench  # the pipeline (Ibis): off the CLI's start-up path
@@ -89,6 +96,7 @@ def bench_command(
             backend=backend,
             threads=threads,
             memory_limit=memory_limit,
+            spark_master=spark_master,
             say=lambda text: console.print(text, highlight=False),
         )
     except MeasureFailed as failed:

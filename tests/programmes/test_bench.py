@@ -83,3 +83,27 @@ def test_a_killed_measuring_process_fails_the_bench_instead_of_hanging():
 def test_an_error_in_a_measuring_process_is_raised_with_its_traceback():
     outcome = _measure_in_thread(_raises)
     assert "ValueError: no such workspace" in str(outcome["error"])
+
+
+@pytest.mark.slow
+@pytest.mark.spark
+def test_bench_runs_pyspark_on_the_spark_master_given(tmp_path):
+    # The workspace says local[*]; --spark-master must win, and the report says what ran.
+    ws = write_snapshot(tmp_path / "ws", _tables())
+    dates = "monthly:2024-01..2024-03"
+    reports = {}
+    for backend, extra in (("duckdb", []), ("pyspark", ["--spark-master", "local[1]"])):
+        out = tmp_path / f"bench-{backend}.json"
+        result = CliRunner().invoke(
+            app,
+            ["bench", "-w", str(ws.root), "--dates", dates, "--backend", backend, "--out", str(out), *extra],
+        )
+        assert result.exit_code == 0, result.output
+        reports[backend] = json.loads(out.read_text())
+    spark, duck = reports["pyspark"], reports["duckdb"]
+    assert ws.config.engine.spark_master == "local[*]"
+    assert spark["spark_master"] == spark["one_date"]["spark_master"] == "local[1]"
+    assert duck["spark_master"] is None
+    for part in ("one_date", "time_series"):
+        assert spark[part]["result_rows"] == duck[part]["result_rows"] > 0
+        assert spark[part]["worklist_rows"] == duck[part]["worklist_rows"]
