@@ -106,8 +106,17 @@ class Backend:
 _SPARK: Any = None
 
 
+DEFAULT_SHUFFLE_PARTITIONS = 8
+
+
 def spark_session(master: str = "local[*]", shuffle_partitions: int | None = None) -> Any:
-    """The process's SparkSession (created once; Spark allows one per process)."""
+    """The process's SparkSession (created once; Spark allows one per process).
+
+    Shuffle partitions: `shuffle_partitions` when given; otherwise the cluster's own setting
+    (`spark.sql.shuffle.partitions` in spark-defaults.conf or PYSPARK_SUBMIT_ARGS) when it
+    has one, else 8, which suits one machine. A builder setting would override
+    spark-defaults.conf, so the default is applied only after the session exists.
+    """
     global _SPARK
     if _SPARK is None:
         try:
@@ -119,13 +128,18 @@ def spark_session(master: str = "local[*]", shuffle_partitions: int | None = Non
             .master(master)
             .config("spark.ui.enabled", "false")
             .config("spark.sql.session.timeZone", "UTC")
-            .config("spark.sql.shuffle.partitions", str(shuffle_partitions or 8))
             .config("spark.driver.memory", "4g")
             .config("spark.sql.ansi.enabled", "false")
             .config("spark.ui.showConsoleProgress", "false")
         )
+        if shuffle_partitions:
+            builder = builder.config("spark.sql.shuffle.partitions", str(shuffle_partitions))
         _SPARK = builder.getOrCreate()
         _SPARK.sparkContext.setLogLevel("ERROR")
+        if not shuffle_partitions and not _SPARK.sparkContext.getConf().contains(
+            "spark.sql.shuffle.partitions"
+        ):
+            _SPARK.conf.set("spark.sql.shuffle.partitions", str(DEFAULT_SHUFFLE_PARTITIONS))
     return _SPARK
 
 
