@@ -6,7 +6,8 @@ Reads the JSON reports `gpqi bench --out` writes (one per population size) and w
 CPU seconds on the left and peak memory on the right, patients on the x axis, one line each for
 the floor, the full library over 1 date and over all the dates, with a dashed least-squares line
 (fixed seconds + seconds per 100k patients) through each CPU series; between them CPU seconds
-per 100k patients, which stays flat where cost grows in proportion to the population. It prints the Markdown
+per 100k patients, which stays flat where cost grows in proportion to the population. Patients
+are on a log scale (and CPU seconds on the left), so a linear cost is a 45-degree line there. It prints the Markdown
 table of every figure and the fits for docs/benchmarks.md. CPU seconds are plotted rather than
 wall seconds because on a shared machine wall time moves with other people's load.
 
@@ -63,13 +64,20 @@ def fit(xs: list[float], ys: list[float]) -> tuple[float, float]:
     return my - slope * mx, slope
 
 
-def panel(rows: list[dict[str, Any]], fits: list[dict[str, Any]], field: str, title: str) -> dict[str, Any]:
+def panel(
+    rows: list[dict[str, Any]], fits: list[dict[str, Any]], field: str, title: str, log_y: bool = False
+) -> dict[str, Any]:
+    sizes = sorted({r["patients"] for r in rows})
     x = {
         "field": "patients",
         "type": "quantitative",
-        "title": "patients",
+        "title": "patients (log scale)",
+        # A log scale spreads 100k to 2M evenly, and on log-log axes a linear cost is a straight
+        # line at 45 degrees.
+        "scale": {"type": "log", "nice": False, "domain": [min(sizes) * 0.85, max(sizes) * 1.15]},
         "axis": {
-            "values": sorted({r["patients"] for r in rows}),
+            "labelOverlap": False,
+            "values": sizes,
             # 250k, 500k, 1M, 2M (the "~s" format would round 250k to 0.3M)
             "labelExpr": "datum.value >= 1e6 ? format(datum.value / 1e6, '~g') + 'M'"
             " : format(datum.value / 1e3, '~g') + 'k'",
@@ -82,7 +90,9 @@ def panel(rows: list[dict[str, Any]], fits: list[dict[str, Any]], field: str, ti
         "scale": {"domain": list(MEASURES.values()), "range": COLOURS},
     }
     shape = {**colour, "scale": {"domain": list(MEASURES.values()), "range": SHAPES}}
-    y = {"field": field, "type": "quantitative", "title": title}
+    y: dict[str, Any] = {"field": field, "type": "quantitative", "title": title}
+    if log_y:
+        y["scale"] = {"type": "log"}
     layers: list[dict[str, Any]] = [
         {"mark": {"type": "line", "strokeWidth": 2}, "encoding": {"x": x, "y": y, "color": colour}},
         {
@@ -102,7 +112,7 @@ def panel(rows: list[dict[str, Any]], fits: list[dict[str, Any]], field: str, ti
             {
                 "data": {"values": fits},
                 "mark": {"type": "line", "strokeDash": [4, 4], "strokeWidth": 1, "opacity": 0.8},
-                "encoding": {"x": x, "y": {"field": "fitted", "type": "quantitative"}, "color": colour},
+                "encoding": {"x": x, "y": {**y, "field": "fitted"}, "color": colour},
             },
         )
     return {"width": 290, "height": 290, "data": {"values": rows}, "layer": layers}
@@ -117,7 +127,7 @@ def chart(rows: list[dict[str, Any]], fits: list[dict[str, Any]], title: str) ->
         "padding": 8,
         "spacing": 30,
         "hconcat": [
-            panel(rows, fits, "cpu_seconds", "CPU seconds (user + system)"),
+            panel(rows, fits, "cpu_seconds", "CPU seconds (user + system, log scale)", log_y=True),
             panel(rows, [], "cpu_per_100k", "CPU seconds per 100k patients"),
             panel(rows, [], "peak_gib", "peak memory, measuring process (GiB)"),
         ],
@@ -142,6 +152,11 @@ def chart(rows: list[dict[str, Any]], fits: list[dict[str, Any]], title: str) ->
             "view": {"stroke": None},
         },
     }
+
+
+def _spread(low: int, high: int, steps: int = 24) -> list[float]:
+    """Points from low to high evenly on a log scale, to draw a fitted line as a curve there."""
+    return [low * (high / low) ** (i / steps) for i in range(steps + 1)]
 
 
 def main() -> None:
@@ -204,7 +219,7 @@ def main() -> None:
         fixed, slope = fit([r["patients"] / PER for r in series], [r["cpu_seconds"] for r in series])
         fits += [
             {"patients": n, "measure": name, "fitted": fixed + slope * n / PER}
-            for n in (series[0]["patients"], series[-1]["patients"])
+            for n in _spread(series[0]["patients"], series[-1]["patients"])
         ]
         small, large = series[0], series[-1]
         per_small = small["cpu_seconds"] / small["patients"] * PER
