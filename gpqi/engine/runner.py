@@ -34,8 +34,16 @@ from gpqi.engine.rollup import practice_levels, roll_up
 from gpqi.engine.schema import LIST_SIZES, RESULTS
 from gpqi.engine.worklists import identified, patient_details, worklist
 from gpqi.indicators import Indicator
-from gpqi.indicators.compiler import KEY, Compiler, codes_arrow, needed_codelists, per_day, prepare_sources
+from gpqi.indicators.compiler import (
+    KEY,
+    Compiler,
+    codes_arrow,
+    day_counts_of,
+    needed_codelists,
+    prepare_sources,
+)
 from gpqi.indicators.intervals import stack
+from gpqi.indicators.model import parse_period
 from gpqi.indicators.workspace import WorkspaceLibrary, workspace_library
 from gpqi.workspace import Workspace, open_workspace
 
@@ -246,6 +254,15 @@ def _run(
         sizes = _counts_frame(base_deltas, ["list_size"], practices, day_list)
         timings["list_sizes"] = round(time.perf_counter() - t0, 3)
 
+        # Every appointment indicator is counted per practice and day in one pass.
+        t0 = time.perf_counter()
+        by_appointment = [ind for ind in to_compute if ind.unit != "patient"]
+        place = {ind.id: number for number, ind in enumerate(by_appointment)}
+        day_counts = (
+            engine.materialise(compiler.appointment_day_counts(by_appointment)) if by_appointment else None
+        )
+        timings["appointment_days"] = round(time.perf_counter() - t0, 3)
+
         practice_frames: list[pd.DataFrame] = []
         worklist_tables: dict[str, pa.Table] = {}
         per_indicator: dict[str, float] = {}
@@ -260,9 +277,10 @@ def _run(
                     for part in parts
                 }
             else:
-                apops = compiler.appointment_populations(indicator)
+                period = parse_period(indicator.period)
                 exprs = {
-                    part: appointment_intervals(per_day(getattr(apops, part)), apops.period) for part in parts
+                    part: appointment_intervals(day_counts_of(day_counts, place[indicator.id], part), period)
+                    for part in parts
                 }
             steps = [interval_deltas(expr, calendar, day_list, part) for part, expr in exprs.items()]
             combined = stack(steps)

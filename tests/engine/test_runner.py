@@ -15,7 +15,7 @@ from gpqi.engine.backends import connect
 from gpqi.engine.membership import evaluate
 from gpqi.engine.runner import open_snapshot
 from gpqi.engine.schema import LIST_SIZES, RESULTS, WORKLIST
-from gpqi.indicators import get, parse
+from gpqi.indicators import get, load_library, parse
 from tests.spec.builder import table, write_snapshot
 from tests.spec.framework import _codes
 
@@ -197,8 +197,12 @@ def _definition_text(indicator_id: str) -> str:
 
 
 def test_counting_matches_membership(ws):
-    """The runner's step-and-sum counts equal counts of per-patient membership."""
-    ids = ["dm-bp", "hyp-bp-79", "flu-65", "statin-cvd", "dna-all", "dna-within-48h"]
+    """The runner's step-and-sum counts equal counts of per-patient membership: for patient
+    indicators, and for every appointment indicator of the library (the runner counts those
+    from one pass over the appointments, membership filters each one on its own)."""
+    by_appointment = [ind.id for ind in load_library() if ind.unit == "appointment"]
+    assert len(by_appointment) >= 10
+    ids = ["dm-bp", "hyp-bp-79", "flu-65", "statin-cvd", *by_appointment]
     outcome = run(ws, ids, dates=DATES, worklists=False)
     backend = connect("duckdb")
     try:
@@ -209,7 +213,7 @@ def test_counting_matches_membership(ws):
         backend.close()
     frame["reporting_date"] = pd.to_datetime(frame["reporting_date"]).dt.date
     opted = {3}
-    patient_rows = frame[frame["indicator_id"].str.startswith("dna") | ~frame["unit_id"].isin(opted)]
+    patient_rows = frame[frame["indicator_id"].isin(by_appointment) | ~frame["unit_id"].isin(opted)]
     counts = patient_rows.groupby(["indicator_id", "practice_code", "reporting_date", "part"]).size()
     practice = outcome.results[outcome.results["org_type"] == "practice"]
     assert practice["denominator"].sum() > 0 and practice["numerator"].sum() > 0
