@@ -49,6 +49,8 @@ def worklist(
     patients = compiler.sources.patients
     people = patients.select(KEY, "date_of_birth", "sex", "type1_opt_out")
     table = missing.join(people, KEY)
+    # The latest records are looked up for the listed patients only.
+    listed = missing.select(_pid=missing[KEY])
 
     leaf = primary_leaf(indicator)
     spec = leaf_spec(leaf) if leaf is not None else None
@@ -60,6 +62,7 @@ def worklist(
         )
         if leaf_name(leaf) == "latest_value":
             rows = rows.filter(rows.value.notnull())
+        rows = rows.semi_join(listed, rows[KEY] == listed._pid)
         latest = rows.group_by(KEY).agg(_last=rows.date.max())
         on_latest = rows.join(latest, KEY).filter(ibis._.date == ibis._._last)
         last = on_latest.group_by(KEY).agg(last_date=on_latest.date.max(), last_value=on_latest.value.min())
@@ -76,6 +79,7 @@ def worklist(
                 & coded.slug.isin(slugs)
                 & (coded.date <= lit(latest_anchor))
             )
+            anchors = anchors.semi_join(listed, anchors[KEY] == listed._pid)
             anchor = anchors.group_by(KEY).agg(anchor=anchors.date.max())
             table = table.left_join(anchor, KEY).drop(f"{KEY}_right")
     frame = table.to_pandas()

@@ -669,7 +669,9 @@ class Compiler:
         pass over the appointments: practice_code, day and, for each indicator (by position)
         and part, a count column named by `day_count_column`. One scan instead of three per
         indicator; a population's rows are those whose count is above 0."""
-        appointments = self._keep("appointments", self._appointments_kept)
+        # Read once here, so not kept: writing the opted-in appointments to a table first cost
+        # more than evaluating the opt-out inside this one pass.
+        appointments = self._appointments_kept()
         counts: dict[str, ir.IntegerValue] = {}
         for number, indicator in enumerate(indicators):
             den, num = indicator.denominator, indicator.numerator
