@@ -592,7 +592,7 @@ class Compiler:
     # -- groups -------------------------------------------------------------------------------
     #
     # A group's days are built from `base()` and cached, and every step uses its input once
-    # (intersect with a union for `any`, intersect with a complement for `none`), so the
+    # (intersect with a union for `any`, a left join to the gaps for `none`), so the
     # expression grows linearly with the definition rather than doubling at each `none`.
 
     def days(self, criterion: BaseModel) -> ir.Table:
@@ -647,7 +647,7 @@ class Compiler:
 
     def _without(self, result: ir.Table, criteria: tuple[BaseModel, ...]) -> ir.Table:
         for item in criteria:
-            result = difference(result, self.days(item), self.sources.patients)
+            result = difference(result, self.days(item))
         return result
 
     # -- appointments -------------------------------------------------------------------------

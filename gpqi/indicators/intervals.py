@@ -4,7 +4,7 @@ A criterion is true for a patient on a set of days. Instead of testing every rep
 the compiler describes that set as half-open intervals [start, end) of calendar days per
 patient (columns patient_id, start, end; sometimes practice_code). Combinators become
 interval algebra: `all` is intersection (a join on patient with overlapping ranges), `any` is
-union (then merge), `none` is difference (intersection with the complement). Only at the end
+union (then merge), `none` is difference (intersection with the gaps). Only at the end
 are intervals counted against the reporting dates (gpqi.engine.counting), so the cost grows
 with the number of intervals, not with patients x dates.
 
@@ -96,26 +96,45 @@ def intersect(ctx: ir.Table, other: ir.Table) -> ir.Table:
     return out.filter(out.start < out.end)
 
 
-def complement(table: ir.Table, patients: ir.Table) -> ir.Table:
+def gaps(table: ir.Table) -> ir.Table:
     """The days not in `table` (patient_id, start, end; disjoint per patient), from MIN_DATE
-    to MAX_DATE, for every patient in `patients` (those with no interval get the whole line)."""
+    to MAX_DATE, for the patients that have an interval in it."""
     w = ibis.window(group_by=table[KEY], order_by=[table.start])
     marked = table.mutate(_prev_end=table.end.lag().over(w), _next_start=table.start.lead().over(w))
     before = marked.select(marked[KEY], start=marked._prev_end.fill_null(lit(MIN_DATE)), end=marked.start)
     after = marked.filter(marked._next_start.isnull()).select(
         marked[KEY], start=marked.end, end=lit(MAX_DATE)
     )
-    touched = table.select(_pid=table[KEY]).distinct()
-    everyone = patients.select(KEY)
-    untouched = everyone.anti_join(touched, everyone[KEY] == touched._pid)
-    whole = untouched.select(KEY, start=lit(MIN_DATE), end=lit(MAX_DATE))
-    gaps = stack([before, after, whole])
-    return gaps.filter(gaps.start < gaps.end)
+    out = stack([before, after])
+    return out.filter(out.start < out.end)
 
 
-def difference(ctx: ir.Table, other: ir.Table, patients: ir.Table) -> ir.Table:
-    """Days in `ctx` and not in `other` (patient_id, start, end; disjoint per patient)."""
-    return intersect(ctx, complement(other.select(KEY, "start", "end"), patients))
+def difference(ctx: ir.Table, other: ir.Table) -> ir.Table:
+    """Days in `ctx` and not in `other` (patient_id, start, end; disjoint per patient). `ctx`
+    keeps its extra columns.
+
+    A patient with no interval in `other` keeps `ctx` as it is; the others' intervals are
+    intersected with the gaps between their `other` intervals. `ctx` is read once (a left
+    join to the patients `other` touches, then to the gaps), so a chain of `none` criteria
+    grows linearly; intersecting everyone with a complement over all patients gives the same
+    days at the cost of a whole-line row per patient."""
+    other = other.select(KEY, "start", "end")
+    touched = other.select(_tid=other[KEY]).distinct()
+    between = gaps(other)
+    between = between.select(_gid=between[KEY], _gs=between.start, _ge=between.end)
+    joined = ctx.left_join(touched, ctx[KEY] == touched._tid).left_join(
+        between, [ctx[KEY] == between._gid, ctx.start < between._ge, between._gs < ctx.end]
+    )
+    free = touched._tid.isnull()
+    extra = [c for c in ctx.columns if c not in (KEY, "start", "end")]
+    out = joined.filter(free | between._gid.notnull()).select(
+        ctx[KEY],
+        *[ctx[c] for c in extra],
+        start=ibis.ifelse(free, ctx.start, ibis.greatest(ctx.start, between._gs)),
+        end=ibis.ifelse(free, ctx.end, ibis.least(ctx.end, between._ge)),
+    )
+    # Always true; it also ends Ibis's join chain so the result can be joined again.
+    return out.filter(out.start < out.end)
 
 
 def stack(tables: list[ir.Table]) -> ir.Table:
