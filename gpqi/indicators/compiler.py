@@ -32,6 +32,7 @@ from gpqi.indicators.intervals import (
     intersect,
     lit,
     merge,
+    merge_ordered,
     next_anchor,
     reach,
     stack,
@@ -487,7 +488,12 @@ class Compiler:
             # The pregnancy qualifies only from the day it reached the given weeks.
             start = ibis.greatest(start, events._from)
         out = events.select(KEY, start=start, end=events.wend)
-        return merge(out.filter(out.start.notnull() & (out.start < out.end)))
+        out = out.filter(out.start.notnull() & (out.start < out.end))
+        if isinstance(spec.window, SincePregnancy) or spec.min_days_apart is not None:
+            return merge(out)
+        # One row per event date; the start (the date, or the date of the min_count-th event
+        # from it) and the window's end both grow with the date.
+        return merge_ordered(out)
 
     def _chain(self, events: ir.Table, groups: tuple[str, ...], count: int, gap: int) -> ir.Table:
         """For each event (as the latest of a chain), walk back `count - 1` times to the latest
