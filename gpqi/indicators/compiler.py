@@ -32,7 +32,6 @@ from gpqi.indicators.intervals import (
     intersect,
     lit,
     merge,
-    merge_ordered,
     next_anchor,
     reach,
     stack,
@@ -493,7 +492,7 @@ class Compiler:
             return merge(out)
         # One row per event date; the start (the date, or the date of the min_count-th event
         # from it) and the window's end both grow with the date.
-        return merge_ordered(out)
+        return merge(out, ends_grow=True)
 
     def _chain(self, events: ir.Table, groups: tuple[str, ...], count: int, gap: int) -> ir.Table:
         """For each event (as the latest of a chain), walk back `count - 1` times to the latest

@@ -61,28 +61,19 @@ def after_anchor_before(date: ir.DateValue, anchor: SinceDate) -> ir.DateValue:
     return ibis.ifelse(this_year < date, this_year, last_year) + ibis.interval(days=1)
 
 
-def merge(table: ir.Table, keys: tuple[str, ...] = (KEY,)) -> ir.Table:
-    """Merge overlapping or touching intervals within each key (gaps and islands)."""
-    order = [table.start, table.end]
-    before = ibis.window(group_by=list(keys), order_by=order, rows=(None, -1))
-    prev_end = table.end.max().over(before)
-    flagged = table.mutate(_new=ibis.ifelse(prev_end.isnull() | (table.start > prev_end), 1, 0))
-    upto = ibis.window(group_by=list(keys), order_by=[flagged.start, flagged.end], rows=(None, 0))
-    grouped = flagged.mutate(_island=flagged._new.sum().over(upto))
-    return (
-        grouped.group_by([*keys, "_island"])
-        .agg(start=grouped.start.min(), end=grouped.end.max())
-        .drop("_island")
-    )
+def merge(table: ir.Table, keys: tuple[str, ...] = (KEY,), *, ends_grow: bool = False) -> ir.Table:
+    """Merge overlapping or touching intervals within each key (gaps and islands).
 
-
-def merge_ordered(table: ir.Table, keys: tuple[str, ...] = (KEY,)) -> ir.Table:
-    """`merge` for intervals whose ends never decrease as their starts increase within each
-    key (e.g. each event's date and the end of its window): the latest end before an interval
-    is then the previous interval's, so a `lag` replaces the running maximum `merge` needs
+    With `ends_grow`, the caller promises that ends never decrease as starts increase within
+    a key (e.g. each event's date and the end of its window): the latest end before an
+    interval is then the previous interval's, so a `lag` replaces the running maximum
     (measured about a third less DuckDB CPU on a year of prescriptions)."""
-    w = ibis.window(group_by=list(keys), order_by=[table.start, table.end])
-    prev_end = table.end.lag().over(w)
+    order = [table.start, table.end]
+    if ends_grow:
+        prev_end = table.end.lag().over(ibis.window(group_by=list(keys), order_by=order))
+    else:
+        before = ibis.window(group_by=list(keys), order_by=order, rows=(None, -1))
+        prev_end = table.end.max().over(before)
     flagged = table.mutate(_new=ibis.ifelse(prev_end.isnull() | (table.start > prev_end), 1, 0))
     upto = ibis.window(group_by=list(keys), order_by=[flagged.start, flagged.end], rows=(None, 0))
     grouped = flagged.mutate(_island=flagged._new.sum().over(upto))
