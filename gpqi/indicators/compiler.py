@@ -736,10 +736,5 @@ def day_counts_of(day_counts: ir.Table, number: int, part: str) -> ir.Table:
     return chosen.select(PRACTICE, "day", n=chosen[day_count_column(number, part)].cast("int64"))
 
 
-def per_day(table: ir.Table) -> ir.Table:
-    """Appointments counted per practice and day: practice_code, day, n."""
-    return table.group_by([PRACTICE, "day"]).agg(n=ibis._.count())
-
-
 # The engine's preview applies the same filters to one period's appointments.
 filter_appointments = _filter_appointments
