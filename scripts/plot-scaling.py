@@ -26,7 +26,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from gpqi.charts.palette import FONT, NHS_BLACK, NHS_BLUE, NHS_GREY_1, NHS_GREY_4, NHS_RED, NHS_WARM_YELLOW
+from gpqi.charts._spec import AXIS
+from gpqi.charts.palette import FONT, NHS_BLACK, NHS_BLUE, NHS_RED, NHS_WARM_YELLOW
 from gpqi.charts.render import render
 
 MEASURES = {"floor": "floor", "one_date": "library, 1 date", "time_series": "library, 120 dates"}
@@ -134,14 +135,7 @@ def chart(rows: list[dict[str, Any]], fits: list[dict[str, Any]], title: str) ->
         "resolve": {"scale": {"color": "shared", "shape": "shared"}},
         "config": {
             "font": FONT,
-            "axis": {
-                "labelFontSize": 12,
-                "titleFontSize": 13,
-                "labelColor": NHS_BLACK,
-                "titleColor": NHS_BLACK,
-                "gridColor": NHS_GREY_4,
-                "domainColor": NHS_GREY_1,
-            },
+            "axis": dict(AXIS),
             "legend": {
                 "orient": "bottom",
                 "direction": "horizontal",

@@ -59,6 +59,18 @@ def is_highlighted(field: str = "label") -> str:
     return f"indexof({HIGHLIGHT}, datum[{field!r}]) >= 0"
 
 
+# The axes of every gpqi chart (also the bench charts scripts/plot-scaling.py draws).
+AXIS: dict[str, Any] = {
+    "labelFontSize": 12,
+    "titleFontSize": 13,
+    "labelColor": NHS_BLACK,
+    "titleColor": NHS_BLACK,
+    "gridColor": NHS_GREY_4,
+    "domainColor": NHS_GREY_1,
+    "tickColor": NHS_GREY_1,
+}
+
+
 def base(
     description: str, title: str | None, width: int | str, height: int | str, kind: str, **extra: Any
 ) -> dict[str, Any]:
@@ -71,15 +83,7 @@ def base(
         "padding": 8,
         "config": {
             "font": FONT,
-            "axis": {
-                "labelFontSize": 12,
-                "titleFontSize": 13,
-                "labelColor": NHS_BLACK,
-                "titleColor": NHS_BLACK,
-                "gridColor": NHS_GREY_4,
-                "domainColor": NHS_GREY_1,
-                "tickColor": NHS_GREY_1,
-            },
+            "axis": dict(AXIS),
             "legend": {
                 "labelFontSize": 12,
                 "titleFontSize": 13,
